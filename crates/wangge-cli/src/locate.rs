@@ -1,0 +1,101 @@
+//! `wangge locate`.
+
+use crate::points::{self, timed, PointColumns};
+use crate::{ctx, CliResult};
+use clap::Args;
+use std::path::PathBuf;
+use wangge::io::geojson::{read_level, PropertyNames};
+use wangge::{BuildOptions, City, CodeScheme, Crs, LevelInput, NO_OWNER};
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["polygons", "city"])))]
+pub struct LocateArgs {
+    /// City mode: a manifest or snapshot; adds one column per level.
+    #[arg(long)]
+    city: Option<PathBuf>,
+    /// Quick mode: one GeoJSON FeatureCollection of (Multi)Polygons; adds column `owner`.
+    #[arg(long, requires = "id_property")]
+    polygons: Option<PathBuf>,
+    /// Quick mode: the property holding each polygon's id (string or integer, unique).
+    #[arg(long)]
+    id_property: Option<String>,
+    /// Quick mode: CRS of the polygon file.
+    #[arg(long, default_value = "wgs84")]
+    polygons_crs: Crs,
+    /// CSV file of points with a header row.
+    #[arg(long)]
+    points: PathBuf,
+    /// Name of the longitude column.
+    #[arg(long, default_value = "lon")]
+    lon_column: String,
+    /// Name of the latitude column.
+    #[arg(long, default_value = "lat")]
+    lat_column: String,
+    /// CRS of the points: wgs84 (= cgcs2000), gcj02 (Amap, Tencent, WeChat) or bd09 (Baidu).
+    #[arg(long, default_value = "wgs84")]
+    points_crs: Crs,
+    /// Output CSV: every input column plus the owner column(s).
+    #[arg(long)]
+    out: PathBuf,
+    /// Report malformed rows and bad coordinates on stderr and leave them out, instead of
+    /// stopping with an error.
+    #[arg(long)]
+    skip_invalid: bool,
+}
+
+pub fn run(args: LocateArgs) -> CliResult {
+    let start = std::time::Instant::now();
+    let (city, headers) = match (&args.city, &args.polygons, &args.id_property) {
+        (Some(path), _, _) => {
+            let city = ctx(City::load(path))?;
+            let headers = city.levels().to_vec();
+            (city, headers)
+        }
+        (None, Some(path), Some(id)) => (quick_city(path, id, args.polygons_crs)?, vec!["owner".to_string()]),
+        _ => return Err("give --city, or --polygons with --id-property".into()),
+    };
+    eprintln!("loaded {} regions in {:.2?}", city.len(), start.elapsed());
+    let cols = PointColumns {
+        lon: &args.lon_column,
+        lat: &args.lat_column,
+        skip_invalid: args.skip_invalid,
+    };
+    let levels = city.levels().len();
+    let summary = points::run(&args.points, &args.out, &cols, &headers, |lons, lats, summary| {
+        let ids = timed(summary, || city.locate_many_in(args.points_crs, lons, lats));
+        let ids = ctx(ids)?;
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                let mut cells = vec![String::new(); levels];
+                if id == NO_OWNER {
+                    summary.unowned += 1;
+                } else {
+                    for r in city.chain(wangge::RegionId(id)) {
+                        cells[r.level] = r.code.clone();
+                    }
+                }
+                cells
+            })
+            .collect())
+    })?;
+    summary.print(start.elapsed());
+    Ok(())
+}
+
+/// A one-level city from a polygon file whose ids are free-form codes.
+fn quick_city(path: &std::path::Path, id: &str, crs: Crs) -> CliResult<City> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let props = PropertyNames {
+        code: id.to_string(),
+        name: None,
+        parent: None,
+    };
+    let converter = wangge::crs::Converter::default();
+    let regions = ctx(read_level(&path.display().to_string(), &text, "owner", &props, crs, &converter))?;
+    let options = BuildOptions {
+        code_scheme: CodeScheme::Free,
+        ..BuildOptions::default()
+    };
+    ctx(City::build(vec![LevelInput { name: "owner".into(), regions }], &options))
+}

@@ -1,0 +1,268 @@
+//! The crate's error type: every failure says what went wrong and where.
+
+use thiserror::Error;
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in wangge.
+///
+/// Build errors name the level, the feature index inside that level's input and the region code,
+/// so a data owner can find the offending feature in their file.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A ring has fewer than 4 positions (3 distinct corners plus the closing one).
+    #[error("{at}: ring {ring} has {len} positions; a ring needs at least 4 (3 corners and the closing position)")]
+    RingTooShort {
+        /// Where the feature is.
+        at: Location,
+        /// Ring index in the feature (0 = first exterior ring, counted across polygons).
+        ring: usize,
+        /// Number of positions found.
+        len: usize,
+    },
+    /// A ring's last position differs from its first.
+    #[error("{at}: ring {ring} is not closed (first position differs from last)")]
+    RingNotClosed {
+        /// Where the feature is.
+        at: Location,
+        /// Ring index in the feature.
+        ring: usize,
+    },
+    /// A coordinate is NaN or infinite.
+    #[error("{at}: coordinate {position} of ring {ring} is not finite ({lon}, {lat})")]
+    NonFiniteCoordinate {
+        /// Where the feature is.
+        at: Location,
+        /// Ring index in the feature.
+        ring: usize,
+        /// Position index in the ring.
+        position: usize,
+        /// Longitude found.
+        lon: f64,
+        /// Latitude found.
+        lat: f64,
+    },
+    /// A longitude outside ±180° or a latitude outside ±90°.
+    #[error("{at}: coordinate {position} of ring {ring} is out of range (lon {lon}, lat {lat}; need |lon| <= 180, |lat| <= 90)")]
+    CoordinateOutOfRange {
+        /// Where the feature is.
+        at: Location,
+        /// Ring index in the feature.
+        ring: usize,
+        /// Position index in the ring.
+        position: usize,
+        /// Longitude found.
+        lon: f64,
+        /// Latitude found.
+        lat: f64,
+    },
+    /// A polygon's rings cross themselves or each other.
+    #[error("{at}: invalid polygon: {reason}")]
+    SelfIntersection {
+        /// Where the feature is.
+        at: Location,
+        /// What the validity check found.
+        reason: String,
+    },
+    /// A feature has no usable geometry (missing, or not a Polygon / MultiPolygon).
+    #[error("{at}: geometry must be a Polygon or MultiPolygon, found {found}")]
+    UnsupportedGeometry {
+        /// Where the feature is.
+        at: Location,
+        /// The geometry type found.
+        found: String,
+    },
+    /// Two regions share a code.
+    #[error("{at}: duplicate code {code:?} (first used by feature {first_feature} of level {first_level:?})")]
+    DuplicateCode {
+        /// Where the second feature is.
+        at: Location,
+        /// The repeated code.
+        code: String,
+        /// Level name of the first feature with this code.
+        first_level: String,
+        /// Feature index of the first feature with this code.
+        first_feature: usize,
+    },
+    /// The parent named by a feature does not exist in the level above.
+    #[error("{at}: parent {parent:?} not found in level {parent_level:?}")]
+    UnknownParent {
+        /// Where the feature is.
+        at: Location,
+        /// The parent code given.
+        parent: String,
+        /// The level searched.
+        parent_level: String,
+    },
+    /// No region of the level above contains the feature (parent by containment).
+    #[error("{at}: no region of level {parent_level:?} contains this feature")]
+    NoContainingParent {
+        /// Where the feature is.
+        at: Location,
+        /// The level searched.
+        parent_level: String,
+    },
+    /// A child reaches outside its parent by more than the tolerance.
+    #[error("{at}: lies outside its parent {parent:?} by {distance_m:.3} m (tolerance {tolerance_m} m) at ({lon}, {lat})")]
+    ChildOutsideParent {
+        /// Where the child is.
+        at: Location,
+        /// The parent's code.
+        parent: String,
+        /// Largest distance found outside the parent, in metres.
+        distance_m: f64,
+        /// The tolerance in force.
+        tolerance_m: f64,
+        /// Longitude of the farthest vertex outside.
+        lon: f64,
+        /// Latitude of the farthest vertex outside.
+        lat: f64,
+    },
+    /// A code that does not follow GB/T 30428.1.
+    #[error("invalid grid code {code:?}: {reason}")]
+    InvalidCode {
+        /// The code.
+        code: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// A region's code is malformed or does not fit its place in the hierarchy.
+    #[error("{at}: code {code:?} {reason}")]
+    RegionCode {
+        /// Where the feature is.
+        at: Location,
+        /// The code.
+        code: String,
+        /// Why it does not fit.
+        reason: String,
+    },
+    /// A required property is missing or of the wrong type.
+    #[error("{at}: property {property:?} {problem}")]
+    Property {
+        /// Where the feature is.
+        at: Location,
+        /// Property name.
+        property: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The hierarchy definition itself is wrong (no levels, repeated level names, ...).
+    #[error("invalid hierarchy: {0}")]
+    Hierarchy(String),
+    /// A GeoJSON document could not be read.
+    #[error("GeoJSON {source_name}: {reason}")]
+    GeoJson {
+        /// File name or other label of the input.
+        source_name: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A manifest could not be read or is inconsistent.
+    #[error("manifest {path}: {reason}")]
+    Manifest {
+        /// Manifest path.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Snapshot bytes could not be decoded.
+    #[error("snapshot: {0}")]
+    Snapshot(#[from] SnapshotError),
+    /// A file could not be read or written.
+    #[error("{path}: {reason}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The operating system's message.
+        reason: String,
+    },
+    /// A point given to a query is unusable.
+    #[error("point {index}: {reason} (lon {lon}, lat {lat})")]
+    InvalidPoint {
+        /// Index of the point in the input.
+        index: usize,
+        /// Longitude given.
+        lon: f64,
+        /// Latitude given.
+        lat: f64,
+        /// Why it is unusable.
+        reason: String,
+    },
+    /// Two input arrays that must have the same length do not.
+    #[error("length mismatch: {left_name} has {left} items, {right_name} has {right}")]
+    LengthMismatch {
+        /// First array's name.
+        left_name: &'static str,
+        /// First array's length.
+        left: usize,
+        /// Second array's name.
+        right_name: &'static str,
+        /// Second array's length.
+        right: usize,
+    },
+    /// An unknown coordinate reference system name.
+    #[error("unknown CRS {0:?}: expected wgs84, cgcs2000, gcj02 or bd09")]
+    UnknownCrs(String),
+    /// The generator could not partition a region.
+    #[error("generate: {0}")]
+    Generate(String),
+}
+
+/// Why snapshot bytes were rejected.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// Fewer bytes than the header needs, or fewer than the header announces.
+    #[error("truncated: need {needed} bytes, have {have}")]
+    Truncated {
+        /// Bytes needed.
+        needed: usize,
+        /// Bytes present.
+        have: usize,
+    },
+    /// The bytes do not start with the wangge magic.
+    #[error("not a wangge snapshot (bad magic)")]
+    BadMagic,
+    /// Written by an incompatible format version.
+    #[error("unsupported format version {found} (this build reads version {supported})")]
+    UnsupportedVersion {
+        /// Version found.
+        found: u32,
+        /// Version this build reads.
+        supported: u32,
+    },
+    /// The payload checksum does not match: the bytes were altered.
+    #[error("checksum mismatch (stored {stored:#010x}, computed {computed:#010x}): the bytes are corrupt")]
+    ChecksumMismatch {
+        /// Stored CRC-32.
+        stored: u32,
+        /// Computed CRC-32.
+        computed: u32,
+    },
+    /// The payload passed the checksum but does not decode or is inconsistent.
+    #[error("payload: {0}")]
+    Payload(String),
+}
+
+/// Where a feature sits in the input: level name and feature index, plus its code when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// Level name (e.g. "grid").
+    pub level: String,
+    /// Zero-based index of the feature in that level's input.
+    pub feature: usize,
+    /// The feature's code, when it could be read.
+    pub code: Option<String>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "level {:?} feature {}", self.level, self.feature)?;
+        if let Some(code) = &self.code {
+            write!(f, " (code {code:?})")?;
+        }
+        Ok(())
+    }
+}

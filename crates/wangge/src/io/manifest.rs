@@ -1,0 +1,233 @@
+//! City manifests: which levels a city has and where each comes from.
+//!
+//! A manifest is TOML (or JSON, by the `.json` extension). Paths are relative to the manifest.
+//! Each level is read from a GeoJSON file or generated from the level above:
+//!
+//! ```toml
+//! name = "武汉 (江汉区 nested, synthetic below districts)"
+//! code_scheme = "standard"     # or "free": any unique codes, no prefix checks
+//! crs = "gcj02"                # CRS of the files: wgs84 (= cgcs2000), gcj02 or bd09
+//! parent_tolerance_m = 1.0     # how far a child may stick out of its parent
+//!
+//! [[levels]]
+//! name = "district"
+//! file = "wuhan/districts_gcj02.geojson"
+//! code_property = "adcode"
+//! name_property = "district"
+//! # parent_property = "..."    # absent: parents are found by containment
+//! # codes = ["420103"]         # keep only these features
+//!
+//! [[levels]]
+//! name = "street"
+//! generate = { target_area_m2 = 5e6, seed = 1, parents = ["420103"] }
+//! ```
+
+use super::geojson::{read_level, PropertyNames};
+use super::read_file;
+use crate::crs::{Converter, Crs};
+use crate::error::{Error, Result};
+use crate::model::{BuildOptions, City, CodeScheme, LevelInput};
+use crate::synth::{generate_children, GenerateSpec};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// A parsed manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Free-text name of the city or dataset.
+    #[serde(default)]
+    pub name: String,
+    /// How codes are checked.
+    #[serde(default)]
+    pub code_scheme: CodeScheme,
+    /// CRS of the level files unless a level says otherwise.
+    #[serde(default)]
+    pub crs: Crs,
+    /// Tolerance for children outside their parent, metres.
+    #[serde(default = "default_tolerance")]
+    pub parent_tolerance_m: f64,
+    /// Levels, top first.
+    pub levels: Vec<LevelSpec>,
+}
+
+fn default_tolerance() -> f64 {
+    BuildOptions::default().parent_tolerance_m
+}
+
+/// One level of a manifest: a file, or a generator over the level above.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelSpec {
+    /// Level name.
+    pub name: String,
+    /// GeoJSON FeatureCollection with this level's regions.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    /// Property with the code (default `code`).
+    #[serde(default)]
+    pub code_property: Option<String>,
+    /// Property with the name (default `name`).
+    #[serde(default)]
+    pub name_property: Option<String>,
+    /// Property with the parent code (default: parents by containment).
+    #[serde(default)]
+    pub parent_property: Option<String>,
+    /// CRS of this level's file (default: the manifest's).
+    #[serde(default)]
+    pub crs: Option<Crs>,
+    /// Keep only features with these codes.
+    #[serde(default)]
+    pub codes: Option<Vec<String>>,
+    /// Generate this level from the level above instead of reading a file.
+    #[serde(default)]
+    pub generate: Option<GenerateSpec>,
+}
+
+impl Manifest {
+    /// Parses manifest text; `path` is only used in error messages and to pick TOML or JSON.
+    pub fn parse(path: &Path, text: &str) -> Result<Manifest> {
+        let fail = |reason: String| Error::Manifest {
+            path: path.display().to_string(),
+            reason,
+        };
+        let manifest: Manifest = if path.extension().is_some_and(|e| e == "json") {
+            serde_json::from_str(text).map_err(|e| fail(e.to_string()))?
+        } else {
+            toml::from_str(text).map_err(|e| fail(e.to_string()))?
+        };
+        if manifest.levels.is_empty() {
+            return Err(fail("no [[levels]]".into()));
+        }
+        for (i, l) in manifest.levels.iter().enumerate() {
+            match (&l.file, &l.generate) {
+                (Some(_), None) => {}
+                (None, Some(_)) if i > 0 => {}
+                (None, Some(_)) => return Err(fail(format!("level {:?}: the top level cannot be generated", l.name))),
+                _ => return Err(fail(format!("level {:?}: give exactly one of `file` and `generate`", l.name))),
+            }
+        }
+        Ok(manifest)
+    }
+
+    /// Reads a manifest file.
+    pub fn load(path: &Path) -> Result<Manifest> {
+        let bytes = read_file(path)?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::Manifest {
+            path: path.display().to_string(),
+            reason: format!("not UTF-8: {e}"),
+        })?;
+        Manifest::parse(path, &text)
+    }
+
+    /// Reads (or generates) every level; file paths are resolved against `base`.
+    pub fn read_levels(&self, base: &Path) -> Result<Vec<LevelInput>> {
+        let converter = Converter::default();
+        let mut levels: Vec<LevelInput> = Vec::with_capacity(self.levels.len());
+        for spec in &self.levels {
+            let mut regions = match (&spec.file, &spec.generate, levels.last()) {
+                (Some(file), _, _) => {
+                    let path = base.join(file);
+                    let bytes = read_file(&path)?;
+                    let text = String::from_utf8_lossy(&bytes);
+                    let props = PropertyNames {
+                        code: spec.code_property.clone().unwrap_or_else(|| "code".into()),
+                        name: Some(spec.name_property.clone().unwrap_or_else(|| "name".into())),
+                        parent: spec.parent_property.clone(),
+                    };
+                    let crs = spec.crs.unwrap_or(self.crs);
+                    read_level(&path.display().to_string(), &text, &spec.name, &props, crs, &converter)?
+                }
+                (None, Some(generate), Some(above)) => generate_children(&above.name, &above.regions, generate)?,
+                _ => unreachable!("checked in Manifest::parse"),
+            };
+            if let Some(keep) = &spec.codes {
+                regions.retain(|r| keep.contains(&r.code));
+            }
+            levels.push(LevelInput {
+                name: spec.name.clone(),
+                regions,
+            });
+        }
+        Ok(levels)
+    }
+
+    /// Build options from the manifest.
+    pub fn build_options(&self) -> BuildOptions {
+        BuildOptions {
+            code_scheme: self.code_scheme,
+            parent_tolerance_m: self.parent_tolerance_m,
+            ..BuildOptions::default()
+        }
+    }
+}
+
+impl City {
+    /// Builds a city from a manifest file.
+    pub fn from_manifest(path: &Path) -> Result<City> {
+        let manifest = Manifest::load(path)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        City::build(manifest.read_levels(base)?, &manifest.build_options())
+    }
+
+    /// Loads a city from a snapshot or a manifest, whichever the file is.
+    pub fn load(path: &Path) -> Result<City> {
+        let bytes = read_file(path)?;
+        if super::snapshot::is_snapshot(&bytes) {
+            City::from_bytes(&bytes)
+        } else {
+            City::from_manifest(path)
+        }
+    }
+
+    /// Writes a snapshot file.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        std::fs::write(path, self.to_bytes()).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// Writes every level of `city` as `<dir>/<level>.geojson` (coordinates in `crs`, properties
+/// `code`, `name`, `parent`, `level`, `area_m2`) and a manifest `<dir>/city.toml` that loads
+/// them back; returns the manifest's path.
+pub fn export_dir(city: &City, dir: &Path, crs: Crs, name: &str) -> Result<PathBuf> {
+    let io_err = |path: &Path, e: std::io::Error| Error::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+    let converter = Converter::default();
+    let mut levels = Vec::with_capacity(city.levels().len());
+    for (i, level) in city.levels().iter().enumerate() {
+        let file = PathBuf::from(format!("{level}.geojson"));
+        let fc = super::geojson::level_to_geojson(city, i, crs, &converter);
+        let path = dir.join(&file);
+        std::fs::write(&path, fc.to_string()).map_err(|e| io_err(&path, e))?;
+        levels.push(LevelSpec {
+            name: level.clone(),
+            file: Some(file),
+            code_property: Some("code".into()),
+            name_property: Some("name".into()),
+            parent_property: (i > 0).then(|| "parent".into()),
+            crs: None,
+            codes: None,
+            generate: None,
+        });
+    }
+    let manifest = Manifest {
+        name: name.to_string(),
+        code_scheme: CodeScheme::Standard,
+        crs,
+        parent_tolerance_m: default_tolerance(),
+        levels,
+    };
+    let text = toml::to_string(&manifest).map_err(|e| Error::Manifest {
+        path: dir.join("city.toml").display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let path = dir.join("city.toml");
+    std::fs::write(&path, text).map_err(|e| io_err(&path, e))?;
+    Ok(path)
+}

@@ -1,0 +1,24 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod codes;
+pub mod crs;
+pub mod error;
+pub mod generate;
+pub mod io;
+pub mod locate;
+pub mod model;
+pub mod synth;
+
+pub use crs::Crs;
+pub use error::{Error, Location, Result, SnapshotError};
+pub use locate::NO_OWNER;
+pub use model::{BuildOptions, City, CodeScheme, LevelInput, Located, Region, RegionId, RegionInput};
+
+/// The common imports: `use wangge::prelude::*;`.
+pub mod prelude {
+    pub use crate::crs::Crs;
+    pub use crate::model::{BuildOptions, City, CodeScheme, LevelInput, Region, RegionId, RegionInput};
+    pub use crate::{Error, Result, NO_OWNER};
+}

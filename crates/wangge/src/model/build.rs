@@ -1,0 +1,286 @@
+//! Building a [`City`] from per-level inputs, with every check that names feature and code.
+
+use super::geometry::{check_valid, to_multipolygon, RawMultiPolygon};
+use super::{City, Region, RegionId};
+use crate::codes::{check_extends, CodeKind};
+use crate::error::{Error, Location, Result};
+use crate::locate::{Locator, PreparedRegion, RTreeLocator};
+use geo::{ClosestPoint, Distance, GeodesicArea, Geodesic, InteriorPoint, MultiPolygon, Point};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How region codes are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeScheme {
+    /// GB/T 30428.1 codes: 6/9/12/14/15 digits, each child's code extends its parent's.
+    #[default]
+    Standard,
+    /// Any non-empty string; only uniqueness is checked (non-Chinese data).
+    #[serde(alias = "free-form", alias = "freeform")]
+    Free,
+}
+
+/// Options for [`City::build`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BuildOptions {
+    /// How codes are checked.
+    pub code_scheme: CodeScheme,
+    /// How far (metres) a child's vertex may lie outside its parent before the build fails.
+    pub parent_tolerance_m: f64,
+    /// Run the (quadratic in ring size) OGC validity check on every polygon.
+    pub check_validity: bool,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            code_scheme: CodeScheme::Standard,
+            parent_tolerance_m: 1.0,
+            check_validity: true,
+        }
+    }
+}
+
+/// One input feature: a region before it is checked and placed in the hierarchy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionInput {
+    /// Code (unique across the whole city).
+    pub code: String,
+    /// Name (may be empty).
+    pub name: String,
+    /// Code of the parent in the level above; `None` = find the parent by containment.
+    pub parent: Option<String>,
+    /// Shape in WGS84 lon/lat.
+    pub geometry: RawMultiPolygon,
+}
+
+/// One level's name and features, in input order (feature indices in errors refer to it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelInput {
+    /// Level name, e.g. "district".
+    pub name: String,
+    /// The level's features.
+    pub regions: Vec<RegionInput>,
+}
+
+/// A checked feature waiting for ids.
+struct Pending {
+    code: String,
+    name: String,
+    parent: Option<String>,
+    geometry: MultiPolygon<f64>,
+}
+
+impl City {
+    /// Checks and builds a city from levels given top first (e.g. district, street, community,
+    /// grid; any number ≥ 1 works).
+    ///
+    /// Each feature is checked in this order, and the first problem is returned as a typed
+    /// [`Error`] naming level, feature index and code: ring length and closure, finite and
+    /// in-range coordinates, polygon validity (self-intersection), code format (standard scheme),
+    /// duplicate code, parent (named and unknown, or by containment and none found), code prefix
+    /// of the parent (standard scheme), and vertices outside the parent beyond the tolerance.
+    pub fn build(levels: Vec<LevelInput>, options: &BuildOptions) -> Result<City> {
+        if levels.is_empty() {
+            return Err(Error::Hierarchy("a city needs at least one level".into()));
+        }
+        let mut names: Vec<String> = Vec::with_capacity(levels.len());
+        for l in &levels {
+            if l.name.is_empty() || names.contains(&l.name) {
+                return Err(Error::Hierarchy(format!(
+                    "level names must be non-empty and distinct; got {:?}",
+                    levels.iter().map(|l| &l.name).collect::<Vec<_>>()
+                )));
+            }
+            names.push(l.name.clone());
+        }
+
+        let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
+        let mut done: Vec<Vec<Pending>> = Vec::with_capacity(levels.len());
+        for (level, input) in levels.into_iter().enumerate() {
+            let parents = done.last().map(|p: &Vec<Pending>| ParentLevel::new(p));
+            let mut out = Vec::with_capacity(input.regions.len());
+            for (feature, r) in input.regions.into_iter().enumerate() {
+                let at = Location {
+                    level: input.name.clone(),
+                    feature,
+                    code: Some(r.code.clone()).filter(|c| !c.is_empty()),
+                };
+                out.push(check_feature(
+                    &at,
+                    r,
+                    level,
+                    &names,
+                    parents.as_ref(),
+                    &mut seen,
+                    options,
+                )?);
+            }
+            out.sort_by(|a, b| a.code.cmp(&b.code));
+            done.push(out);
+        }
+
+        let mut ids: HashMap<String, RegionId> = HashMap::new();
+        let mut regions = Vec::with_capacity(done.iter().map(Vec::len).sum());
+        for (level, pending) in done.into_iter().enumerate() {
+            for p in pending {
+                ids.insert(p.code.clone(), RegionId(regions.len() as u32));
+                let area_m2 = p.geometry.geodesic_area_unsigned();
+                regions.push(Region {
+                    parent: p.parent.as_ref().map(|c| ids[c]),
+                    code: p.code,
+                    name: p.name,
+                    level,
+                    geometry: p.geometry,
+                    area_m2,
+                });
+            }
+        }
+        City::assemble(names, regions)
+    }
+}
+
+/// The level above, indexed for containment and lookup by code.
+struct ParentLevel<'a> {
+    pending: &'a [Pending],
+    by_code: HashMap<&'a str, usize>,
+    prepared: Arc<[PreparedRegion]>,
+    locator: RTreeLocator,
+}
+
+impl<'a> ParentLevel<'a> {
+    fn new(pending: &'a [Pending]) -> Self {
+        let prepared: Arc<[PreparedRegion]> = pending
+            .iter()
+            .map(|p| PreparedRegion::new(&p.geometry))
+            .collect();
+        let locator = RTreeLocator::new(prepared.clone(), &[0..pending.len() as u32]);
+        ParentLevel {
+            pending,
+            by_code: pending.iter().enumerate().map(|(i, p)| (p.code.as_str(), i)).collect(),
+            prepared,
+            locator,
+        }
+    }
+}
+
+fn check_feature(
+    at: &Location,
+    r: RegionInput,
+    level: usize,
+    names: &[String],
+    parents: Option<&ParentLevel>,
+    seen: &mut HashMap<String, (usize, usize)>,
+    options: &BuildOptions,
+) -> Result<Pending> {
+    let geometry = to_multipolygon(at, &r.geometry)?;
+    if options.check_validity {
+        check_valid(at, &geometry)?;
+    }
+    if r.code.is_empty() {
+        return Err(Error::Property {
+            at: at.clone(),
+            property: "code".into(),
+            problem: "is empty".into(),
+        });
+    }
+    if options.code_scheme == CodeScheme::Standard {
+        if let Err(Error::InvalidCode { reason, .. }) = CodeKind::of(&r.code) {
+            return Err(Error::RegionCode {
+                at: at.clone(),
+                code: r.code,
+                reason,
+            });
+        }
+    }
+    if let Some(&(first_level, first_feature)) = seen.get(&r.code) {
+        return Err(Error::DuplicateCode {
+            at: at.clone(),
+            code: r.code,
+            first_level: names[first_level].clone(),
+            first_feature,
+        });
+    }
+    seen.insert(r.code.clone(), (level, at.feature));
+
+    let parent = match parents {
+        None => None,
+        Some(parents) => {
+            let parent_level = names[level - 1].clone();
+            let index = match &r.parent {
+                Some(code) => *parents.by_code.get(code.as_str()).ok_or_else(|| {
+                    Error::UnknownParent {
+                        at: at.clone(),
+                        parent: code.clone(),
+                        parent_level: parent_level.clone(),
+                    }
+                })?,
+                None => geometry
+                    .interior_point()
+                    .and_then(|p| parents.locator.locate(p.x(), p.y()))
+                    .map(|i| i as usize)
+                    .ok_or_else(|| Error::NoContainingParent {
+                        at: at.clone(),
+                        parent_level: parent_level.clone(),
+                    })?,
+            };
+            let parent = &parents.pending[index];
+            if options.code_scheme == CodeScheme::Standard {
+                if let Err(reason) = check_extends(&parent.code, &r.code) {
+                    return Err(Error::RegionCode {
+                        at: at.clone(),
+                        code: r.code,
+                        reason,
+                    });
+                }
+            }
+            check_inside_parent(at, &geometry, parent, &parents.prepared[index], options)?;
+            Some(parent.code.clone())
+        }
+    };
+    Ok(Pending {
+        code: r.code,
+        name: r.name,
+        parent,
+        geometry,
+    })
+}
+
+/// Fails when some vertex of the child lies farther than the tolerance outside the parent.
+fn check_inside_parent(
+    at: &Location,
+    child: &MultiPolygon<f64>,
+    parent: &Pending,
+    prepared: &PreparedRegion,
+    options: &BuildOptions,
+) -> Result<()> {
+    let mut worst: Option<(f64, Point<f64>)> = None;
+    for c in child.iter().flat_map(|p| p.exterior().0.iter()) {
+        if prepared.contains(c.x, c.y) {
+            continue;
+        }
+        let p = Point::from(*c);
+        let d = match parent.geometry.closest_point(&p) {
+            geo::Closest::Intersection(_) => 0.0,
+            geo::Closest::SinglePoint(q) => Geodesic.distance(p, q),
+            geo::Closest::Indeterminate => f64::INFINITY,
+        };
+        if worst.is_none_or(|(w, _)| d > w) {
+            worst = Some((d, p));
+        }
+    }
+    match worst {
+        Some((d, p)) if d > options.parent_tolerance_m => Err(Error::ChildOutsideParent {
+            at: at.clone(),
+            parent: parent.code.clone(),
+            distance_m: d,
+            tolerance_m: options.parent_tolerance_m,
+            lon: p.x(),
+            lat: p.y(),
+        }),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,276 @@
+//! The grid hierarchy: levels, regions, and the built [`City`].
+
+mod build;
+pub mod geometry;
+
+pub use build::{BuildOptions, CodeScheme, LevelInput, RegionInput};
+
+use crate::crs::{Converter, Crs};
+use crate::error::{Error, Result};
+use crate::locate::{Locator, PreparedRegion, RTreeLocator, NO_OWNER};
+use geo::MultiPolygon;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// Dense index of a region in its [`City`]. Ids are ordered by level, then by code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RegionId(pub u32);
+
+impl RegionId {
+    /// The id as a `usize` index.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One region of the hierarchy: a district, street, community or unit grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Region {
+    /// Its code (a GB/T 30428.1 code in standard datasets).
+    pub code: String,
+    /// Its name (may be empty).
+    pub name: String,
+    /// Index of its level in [`City::levels`] (0 = top).
+    pub level: usize,
+    /// Its parent, `None` on the top level.
+    pub parent: Option<RegionId>,
+    /// Its shape, WGS84 lon/lat degrees; edges are straight lines in lon/lat.
+    pub geometry: MultiPolygon<f64>,
+    /// Geodesic area on the WGS84 ellipsoid, m².
+    pub area_m2: f64,
+}
+
+/// A built, immutable city: levels, regions and the point-location index.
+///
+/// Cheap to share between threads (`Send + Sync`); queries take `&self`.
+#[derive(Debug, Clone)]
+pub struct City {
+    levels: Vec<String>,
+    regions: Vec<Region>,
+    level_ranges: Vec<Range<u32>>,
+    by_code: HashMap<String, RegionId>,
+    children: Vec<Vec<RegionId>>,
+    prepared: Arc<[PreparedRegion]>,
+    locator: RTreeLocator,
+    converter: Converter,
+}
+
+/// The owner of a point and its ancestors.
+#[derive(Debug, Clone, Copy)]
+pub struct Located<'a> {
+    city: &'a City,
+    leaf: RegionId,
+}
+
+impl<'a> Located<'a> {
+    /// The deepest region that owns the point.
+    pub fn leaf(&self) -> &'a Region {
+        self.city.region(self.leaf)
+    }
+    /// Id of the deepest region.
+    pub fn leaf_id(&self) -> RegionId {
+        self.leaf
+    }
+    /// The owner and its ancestors, top level first.
+    pub fn chain(&self) -> Vec<&'a Region> {
+        self.city.chain(self.leaf)
+    }
+    /// The owning region at a level, if the owner is at that level or below it.
+    pub fn at_level(&self, level: usize) -> Option<&'a Region> {
+        self.chain().into_iter().find(|r| r.level == level)
+    }
+}
+
+impl City {
+    /// Assembles a city from regions already sorted by (level, code) with parents resolved.
+    /// Crate-internal: callers go through [`City::build`] or a snapshot.
+    pub(crate) fn assemble(levels: Vec<String>, regions: Vec<Region>) -> Result<City> {
+        let mut level_ranges = vec![0u32..0u32; levels.len()];
+        let mut by_code = HashMap::with_capacity(regions.len());
+        let mut children = vec![Vec::new(); regions.len()];
+        for (i, r) in regions.iter().enumerate() {
+            let id = RegionId(i as u32);
+            if r.level >= levels.len() {
+                return Err(Error::Hierarchy(format!(
+                    "region {:?} has level {} but there are {} levels",
+                    r.code,
+                    r.level,
+                    levels.len()
+                )));
+            }
+            if i > 0 && (regions[i - 1].level, &regions[i - 1].code) >= (r.level, &r.code) {
+                return Err(Error::Hierarchy(
+                    "regions are not sorted by level and code, or a code repeats".into(),
+                ));
+            }
+            let range = &mut level_ranges[r.level];
+            if range.start == range.end {
+                *range = i as u32..i as u32;
+            }
+            range.end = i as u32 + 1;
+            match (r.level, r.parent) {
+                (0, None) => {}
+                (level, Some(p)) if p.index() < i && regions[p.index()].level + 1 == level => {
+                    children[p.index()].push(id)
+                }
+                _ => {
+                    return Err(Error::Hierarchy(format!(
+                        "region {:?} has an inconsistent parent",
+                        r.code
+                    )))
+                }
+            }
+            by_code.insert(r.code.clone(), id);
+        }
+        let prepared: Arc<[PreparedRegion]> = regions
+            .iter()
+            .map(|r| PreparedRegion::new(&r.geometry))
+            .collect();
+        let locator = RTreeLocator::new(prepared.clone(), &level_ranges);
+        Ok(City {
+            levels,
+            regions,
+            level_ranges,
+            by_code,
+            children,
+            prepared,
+            locator,
+            converter: Converter::default(),
+        })
+    }
+
+    /// Level names, top first.
+    pub fn levels(&self) -> &[String] {
+        &self.levels
+    }
+    /// Index of a level by name.
+    pub fn level_index(&self, name: &str) -> Option<usize> {
+        self.levels.iter().position(|l| l == name)
+    }
+    /// All regions, ordered by level then code (index = [`RegionId`]).
+    pub fn regions(&self) -> &[Region] {
+        &self.regions
+    }
+    /// Number of regions.
+    pub fn len(&self) -> usize {
+        self.regions.len()
+    }
+    /// True when the city has no regions.
+    pub fn is_empty(&self) -> bool {
+        self.regions.is_empty()
+    }
+    /// A region by id. Panics on an id from another city (ids are only made by this city).
+    pub fn region(&self, id: RegionId) -> &Region {
+        &self.regions[id.index()]
+    }
+    /// A region by code.
+    pub fn by_code(&self, code: &str) -> Option<RegionId> {
+        self.by_code.get(code).copied()
+    }
+    /// The regions of one level.
+    pub fn level_regions(&self, level: usize) -> impl Iterator<Item = (RegionId, &Region)> {
+        let range = self.level_ranges.get(level).cloned().unwrap_or(0..0);
+        range.map(move |i| (RegionId(i), &self.regions[i as usize]))
+    }
+    /// Direct children of a region, in code order.
+    pub fn children(&self, id: RegionId) -> &[RegionId] {
+        &self.children[id.index()]
+    }
+    /// A region and its ancestors, top level first.
+    pub fn chain(&self, id: RegionId) -> Vec<&Region> {
+        let mut chain = Vec::with_capacity(self.levels.len());
+        let mut cur = Some(id);
+        while let Some(c) = cur {
+            let r = self.region(c);
+            chain.push(r);
+            cur = r.parent;
+        }
+        chain.reverse();
+        chain
+    }
+    /// Id ranges of each level (ids of level `k` are `level_ranges()[k]`).
+    pub fn level_ranges(&self) -> &[Range<u32>] {
+        &self.level_ranges
+    }
+    /// The regions prepared for exact point tests, by id.
+    pub fn prepared(&self) -> &[PreparedRegion] {
+        &self.prepared
+    }
+    /// The coordinate converter used for GCJ-02 / BD-09 input.
+    pub fn converter(&self) -> &Converter {
+        &self.converter
+    }
+    /// Replaces the coordinate converter (e.g. a different "inside China" region).
+    pub fn set_converter(&mut self, converter: Converter) {
+        self.converter = converter;
+    }
+
+    /// The owner of a WGS84 point with its ancestor chain, or `None` (see [`crate::locate`]).
+    ///
+    /// ```
+    /// use wangge::prelude::*;
+    /// let square = |x: f64, y: f64, s: f64| vec![vec![
+    ///     [x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y],
+    /// ]];
+    /// let region = |code: &str, geometry| RegionInput {
+    ///     code: code.into(), name: String::new(), parent: None, geometry,
+    /// };
+    /// let city = City::build(vec![
+    ///     LevelInput { name: "community".into(), regions: vec![
+    ///         region("420103001001", square(114.25, 30.55, 0.002)),
+    ///     ]},
+    ///     LevelInput { name: "grid".into(), regions: vec![
+    ///         region("420103001001001", square(114.25, 30.55, 0.001)),
+    ///         region("420103001001002", square(114.251, 30.55, 0.001)),
+    ///     ]},
+    /// ], &BuildOptions::default())?;
+    ///
+    /// // A point on the border shared by the two grids has exactly one owner.
+    /// let hit = city.locate(114.251, 30.5505).unwrap();
+    /// assert_eq!(hit.leaf().code, "420103001001002");
+    /// assert_eq!(hit.chain()[0].code, "420103001001");
+    /// // Inside the community but in no grid: the community owns it.
+    /// assert_eq!(city.locate(114.2505, 30.5515).unwrap().leaf().code, "420103001001");
+    /// assert!(city.locate(0.0, 0.0).is_none());
+    /// # Ok::<(), wangge::Error>(())
+    /// ```
+    pub fn locate(&self, lon: f64, lat: f64) -> Option<Located<'_>> {
+        self.locator.locate(lon, lat).map(|i| Located {
+            city: self,
+            leaf: RegionId(i),
+        })
+    }
+
+    /// Like [`City::locate`] for a point given in `crs`.
+    pub fn locate_in(&self, crs: Crs, lon: f64, lat: f64) -> Option<Located<'_>> {
+        let (x, y) = self.converter.to_wgs84(crs, lon, lat);
+        self.locate(x, y)
+    }
+
+    /// Owners of many WGS84 points as region ids, [`NO_OWNER`] where there is none (also for
+    /// NaN or infinite coordinates).
+    pub fn locate_many(&self, lons: &[f64], lats: &[f64]) -> Result<Vec<u32>> {
+        if lons.len() != lats.len() {
+            return Err(Error::LengthMismatch {
+                left_name: "lons",
+                left: lons.len(),
+                right_name: "lats",
+                right: lats.len(),
+            });
+        }
+        let mut out = vec![NO_OWNER; lons.len()];
+        self.locator.locate_into(lons, lats, &mut out);
+        Ok(out)
+    }
+
+    /// Like [`City::locate_many`] for points given in `crs`.
+    pub fn locate_many_in(&self, crs: Crs, lons: &[f64], lats: &[f64]) -> Result<Vec<u32>> {
+        if crs == Crs::Wgs84 {
+            return self.locate_many(lons, lats);
+        }
+        let (mut x, mut y) = (lons.to_vec(), lats.to_vec());
+        self.converter.to_wgs84_in_place(crs, &mut x, &mut y)?;
+        self.locate_many(&x, &y)
+    }
+}

@@ -1,0 +1,134 @@
+//! `locate` against brute-force oracles: geo's independent point-in-polygon on a million random
+//! points over the generated Wuhan hierarchy, exhaustive search on every vertex, and proptest
+//! partitions with points exactly on shared vertices and edges.
+
+use proptest::prelude::*;
+use rand::{RngExt, SeedableRng};
+use wangge::locate::{BruteForceLocator, Locator};
+use wangge::prelude::*;
+use wangge_tests::{boxes, oracle_owner, repo_root};
+
+fn wuhan() -> City {
+    City::from_manifest(&repo_root().join("data/wuhan.toml")).unwrap()
+}
+
+#[test]
+fn a_million_random_points_agree_with_geo() {
+    let city = wuhan();
+    let boxes = boxes(&city);
+    let jianghan = city.by_code("420103").unwrap();
+    let [x0, y0, x1, y1] = city.prepared()[jianghan.index()].bbox();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let n = 1_000_000;
+    let (mut lons, mut lats) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for i in 0..n {
+        let (x, y) = if i % 10 == 0 {
+            (rng.random_range(113.6..115.1), rng.random_range(29.9..31.4)) // all of Wuhan and beyond
+        } else {
+            (rng.random_range(x0 - 0.01..x1 + 0.01), rng.random_range(y0 - 0.01..y1 + 0.01))
+        };
+        lons.push(x);
+        lats.push(y);
+    }
+    let got = city.locate_many(&lons, &lats).unwrap();
+    let mut at_grid = 0;
+    for i in 0..n {
+        let want = oracle_owner(&city, &boxes, lons[i], lats[i]).unwrap_or(NO_OWNER);
+        assert_eq!(got[i], want, "point {i} ({}, {})", lons[i], lats[i]);
+        at_grid += (want != NO_OWNER && city.region(RegionId(want)).level == 3) as usize;
+    }
+    // The test must exercise the grid level, not only districts.
+    assert!(at_grid > n / 4, "only {at_grid} points landed in grids");
+}
+
+#[test]
+fn every_vertex_has_one_owner_and_index_equals_exhaustive_search() {
+    let city = wuhan();
+    let brute = BruteForceLocator::new(city.prepared(), city.level_ranges());
+    let grid_level = city.level_index("grid").unwrap();
+    let grids = city.level_ranges()[grid_level].clone();
+    let communities = city.level_ranges()[grid_level - 1].clone();
+    let mut checked = 0;
+    for (_, r) in city.level_regions(grid_level) {
+        for c in r.geometry.iter().flat_map(|p| p.exterior().0.iter()) {
+            let (x, y) = (c.x, c.y);
+            assert_eq!(city.locate(x, y).map(|h| h.leaf_id().0), brute.locate(x, y), "vertex ({x}, {y})");
+            let owners = grids.clone().filter(|&g| city.prepared()[g as usize].contains(x, y)).count();
+            let in_community = communities.clone().any(|g| city.prepared()[g as usize].contains(x, y));
+            assert!(owners <= 1, "vertex ({x}, {y}) has {owners} grid owners");
+            assert_eq!(owners == 1, in_community, "vertex ({x}, {y}): grids must tile their communities");
+            checked += 1;
+        }
+    }
+    assert!(checked > 10_000, "{checked}");
+}
+
+/// A jittered lattice of quads over [0, n] × [0, m] (scaled into Wuhan), one region per quad,
+/// with exactly shared vertices.
+fn lattice(n: usize, m: usize, jitter: &[f64]) -> (City, Vec<[f64; 2]>) {
+    let vertex = |i: usize, j: usize| -> [f64; 2] {
+        let k = j * (n + 1) + i;
+        let interior = i > 0 && i < n && j > 0 && j < m;
+        let (dx, dy) = if interior { (jitter[2 * k % jitter.len()], jitter[(2 * k + 1) % jitter.len()]) } else { (0.0, 0.0) };
+        [114.0 + (i as f64 + dx) * 1e-3, 30.0 + (j as f64 + dy) * 1e-3]
+    };
+    let mut regions = Vec::new();
+    for j in 0..m {
+        for i in 0..n {
+            let ring = vec![vertex(i, j), vertex(i + 1, j), vertex(i + 1, j + 1), vertex(i, j + 1), vertex(i, j)];
+            regions.push(RegionInput { code: format!("q{j:02}{i:02}"), name: String::new(), parent: None, geometry: vec![vec![ring]] });
+        }
+    }
+    let verts = (0..=m).flat_map(|j| (0..=n).map(move |i| (i, j))).map(|(i, j)| vertex(i, j)).collect();
+    let options = BuildOptions { code_scheme: CodeScheme::Free, ..Default::default() };
+    (City::build(vec![LevelInput { name: "quad".into(), regions }], &options).unwrap(), verts)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn lattice_vertices_and_edges_have_exactly_one_owner(
+        n in 1usize..6, m in 1usize..6,
+        jitter in prop::collection::vec(-0.3f64..0.3, 2..40),
+        t in prop::collection::vec(0.0f64..1.0, 8),
+        random in prop::collection::vec((-0.5f64..6.5, -0.5f64..6.5), 32),
+    ) {
+        let (city, verts) = lattice(n, m, &jitter);
+        let brute = BruteForceLocator::new(city.prepared(), city.level_ranges());
+        let x_max = 114.0 + n as f64 * 1e-3;
+        let y_max = 30.0 + m as f64 * 1e-3;
+        // Vertices: one owner strictly inside the lattice's outer boundary; the semi-open rule
+        // decides the boundary (owned on the west and south sides only).
+        for &[x, y] in &verts {
+            let owners = city.prepared().iter().filter(|p| p.contains(x, y)).count();
+            let expect = usize::from(x < x_max && y < y_max);
+            prop_assert_eq!(owners, expect, "vertex ({}, {})", x, y);
+            prop_assert_eq!(city.locate(x, y).map(|h| h.leaf_id().0), brute.locate(x, y));
+        }
+        // Points on the (axis-aligned) outer edges and random points: index = exhaustive search,
+        // and the owner is one of the quads geo says touch the point.
+        let mut pts: Vec<(f64, f64)> = t.iter().map(|&s| (114.0, 30.0 + s * m as f64 * 1e-3)).collect();
+        pts.extend(t.iter().map(|&s| (114.0 + s * n as f64 * 1e-3, 30.0)));
+        pts.extend(random.iter().map(|&(a, b)| (114.0 + a * 1e-3, 30.0 + b * 1e-3)));
+        for (x, y) in pts {
+            let got = city.locate(x, y).map(|h| h.leaf_id().0);
+            prop_assert_eq!(got, brute.locate(x, y));
+            use geo::Intersects;
+            let touching: Vec<u32> = (0..city.len() as u32)
+                .filter(|&i| city.regions()[i as usize].geometry.intersects(&geo::Point::new(x, y)))
+                .collect();
+            match got {
+                Some(id) => prop_assert!(touching.contains(&id), "({}, {}) owned by {} but touches {:?}", x, y, id, touching),
+                None => {
+                    use geo::Contains;
+                    let p = geo::Point::new(x, y);
+                    prop_assert!(
+                        city.regions().iter().all(|r| !r.geometry.contains(&p)),
+                        "({}, {}) unowned but strictly inside a quad", x, y
+                    );
+                }
+            }
+        }
+    }
+}
