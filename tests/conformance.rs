@@ -12,7 +12,11 @@ fn conformance_cases() {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no conformance files in {}", dir.display());
+    assert!(
+        !files.is_empty(),
+        "no conformance files in {}",
+        dir.display()
+    );
     let mut failures = Vec::new();
     let mut total = 0;
     for file in files {
@@ -30,5 +34,10 @@ fn conformance_cases() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {total} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -25,7 +25,10 @@ fn a_million_random_points_agree_with_geo() {
         let (x, y) = if i % 10 == 0 {
             (rng.random_range(113.6..115.1), rng.random_range(29.9..31.4)) // all of Wuhan and beyond
         } else {
-            (rng.random_range(x0 - 0.01..x1 + 0.01), rng.random_range(y0 - 0.01..y1 + 0.01))
+            (
+                rng.random_range(x0 - 0.01..x1 + 0.01),
+                rng.random_range(y0 - 0.01..y1 + 0.01),
+            )
         };
         lons.push(x);
         lats.push(y);
@@ -45,22 +48,56 @@ fn a_million_random_points_agree_with_geo() {
 fn every_vertex_has_one_owner_and_index_equals_exhaustive_search() {
     let city = wuhan();
     let brute = BruteForceLocator::new(city.prepared(), city.level_ranges());
-    let grid_level = city.level_index("grid").unwrap();
-    let grids = city.level_ranges()[grid_level].clone();
-    let communities = city.level_ranges()[grid_level - 1].clone();
+    let owners = |level: usize, x: f64, y: f64| -> Vec<u32> {
+        city.level_ranges()[level]
+            .clone()
+            .filter(|&i| city.prepared()[i as usize].contains(x, y))
+            .collect()
+    };
     let mut checked = 0;
-    for (_, r) in city.level_regions(grid_level) {
-        for c in r.geometry.iter().flat_map(|p| p.exterior().0.iter()) {
-            let (x, y) = (c.x, c.y);
-            assert_eq!(city.locate(x, y).map(|h| h.leaf_id().0), brute.locate(x, y), "vertex ({x}, {y})");
-            let owners = grids.clone().filter(|&g| city.prepared()[g as usize].contains(x, y)).count();
-            let in_community = communities.clone().any(|g| city.prepared()[g as usize].contains(x, y));
-            assert!(owners <= 1, "vertex ({x}, {y}) has {owners} grid owners");
-            assert_eq!(owners == 1, in_community, "vertex ({x}, {y}): grids must tile their communities");
-            checked += 1;
+    // On every level below the top: each vertex of a child has at most one owner on that level,
+    // and exactly one (a child of it) when a parent with children owns it: children tile their
+    // parents exactly, across parents too.
+    for level in 1..city.levels().len() {
+        for (_, r) in city.level_regions(level) {
+            for c in r
+                .geometry
+                .iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                .flat_map(|l| l.0.iter())
+            {
+                let (x, y) = (c.x, c.y);
+                assert_eq!(
+                    city.locate(x, y).map(|h| h.leaf_id().0),
+                    brute.locate(x, y),
+                    "vertex ({x}, {y})"
+                );
+                let children = owners(level, x, y);
+                let parents = owners(level - 1, x, y);
+                assert!(
+                    children.len() <= 1 && parents.len() <= 1,
+                    "({x}, {y}): {children:?} {parents:?}"
+                );
+                match (parents.first(), children.first()) {
+                    (Some(&p), Some(&c)) => {
+                        assert_eq!(city.region(RegionId(c)).parent, Some(RegionId(p)))
+                    }
+                    (Some(&p), None) => assert!(
+                        city.children(RegionId(p)).is_empty(),
+                        "({x}, {y}) falls between the children of {}",
+                        city.region(RegionId(p)).code
+                    ),
+                    (None, Some(&c)) => panic!(
+                        "({x}, {y}) is in {} but not in its parent",
+                        city.region(RegionId(c)).code
+                    ),
+                    (None, None) => {}
+                }
+                checked += 1;
+            }
         }
     }
-    assert!(checked > 10_000, "{checked}");
+    assert!(checked > 20_000, "{checked}");
 }
 
 /// A jittered lattice of quads over [0, n] × [0, m] (scaled into Wuhan), one region per quad,
@@ -69,19 +106,56 @@ fn lattice(n: usize, m: usize, jitter: &[f64]) -> (City, Vec<[f64; 2]>) {
     let vertex = |i: usize, j: usize| -> [f64; 2] {
         let k = j * (n + 1) + i;
         let interior = i > 0 && i < n && j > 0 && j < m;
-        let (dx, dy) = if interior { (jitter[2 * k % jitter.len()], jitter[(2 * k + 1) % jitter.len()]) } else { (0.0, 0.0) };
-        [114.0 + (i as f64 + dx) * 1e-3, 30.0 + (j as f64 + dy) * 1e-3]
+        let (dx, dy) = if interior {
+            (
+                jitter[2 * k % jitter.len()],
+                jitter[(2 * k + 1) % jitter.len()],
+            )
+        } else {
+            (0.0, 0.0)
+        };
+        [
+            114.0 + (i as f64 + dx) * 1e-3,
+            30.0 + (j as f64 + dy) * 1e-3,
+        ]
     };
     let mut regions = Vec::new();
     for j in 0..m {
         for i in 0..n {
-            let ring = vec![vertex(i, j), vertex(i + 1, j), vertex(i + 1, j + 1), vertex(i, j + 1), vertex(i, j)];
-            regions.push(RegionInput { code: format!("q{j:02}{i:02}"), name: String::new(), parent: None, geometry: vec![vec![ring]] });
+            let ring = vec![
+                vertex(i, j),
+                vertex(i + 1, j),
+                vertex(i + 1, j + 1),
+                vertex(i, j + 1),
+                vertex(i, j),
+            ];
+            regions.push(RegionInput {
+                code: format!("q{j:02}{i:02}"),
+                name: String::new(),
+                parent: None,
+                geometry: vec![vec![ring]],
+            });
         }
     }
-    let verts = (0..=m).flat_map(|j| (0..=n).map(move |i| (i, j))).map(|(i, j)| vertex(i, j)).collect();
-    let options = BuildOptions { code_scheme: CodeScheme::Free, ..Default::default() };
-    (City::build(vec![LevelInput { name: "quad".into(), regions }], &options).unwrap(), verts)
+    let verts = (0..=m)
+        .flat_map(|j| (0..=n).map(move |i| (i, j)))
+        .map(|(i, j)| vertex(i, j))
+        .collect();
+    let options = BuildOptions {
+        code_scheme: CodeScheme::Free,
+        ..Default::default()
+    };
+    (
+        City::build(
+            vec![LevelInput {
+                name: "quad".into(),
+                regions,
+            }],
+            &options,
+        )
+        .unwrap(),
+        verts,
+    )
 }
 
 proptest! {

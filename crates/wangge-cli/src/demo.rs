@@ -16,7 +16,10 @@ pub fn run() -> CliResult {
     let start = Instant::now();
     let city = ctx(City::from_manifest(Path::new(MANIFEST)))?;
     let built = start.elapsed();
-    println!("wangge demo: bundled Wuhan city ({})", Path::new(MANIFEST).display());
+    println!(
+        "wangge demo: bundled Wuhan city ({})",
+        Path::new(MANIFEST).display()
+    );
     for (i, level) in city.levels().iter().enumerate() {
         println!("  {level:>9}: {} regions", city.level_regions(i).count());
     }
@@ -24,7 +27,9 @@ pub fn run() -> CliResult {
 
     // Reports as WeChat sends them: GCJ-02, mostly in 江汉区, some anywhere in central Wuhan.
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
-    let jianghan = city.by_code("420103").ok_or("420103 missing from the bundled data")?;
+    let jianghan = city
+        .by_code("420103")
+        .ok_or("420103 missing from the bundled data")?;
     let [jx0, jy0, jx1, jy1] = city.prepared()[jianghan.index()].bbox();
     let (mut lons, mut lats) = (Vec::with_capacity(REPORTS), Vec::with_capacity(REPORTS));
     for i in 0..REPORTS {
@@ -57,17 +62,25 @@ pub fn run() -> CliResult {
         let chain = city.chain(RegionId(id));
         by_level[chain.len() - 1] += 1;
         for r in &chain[..chain.len().min(2)] {
-            let map = if r.level == 0 { &mut per_district } else { &mut per_street };
-            map.entry(r.code.as_str()).or_insert_with(|| (r.name.clone(), 0)).1 += 1;
+            let map = if r.level == 0 {
+                &mut per_district
+            } else {
+                &mut per_street
+            };
+            map.entry(r.code.as_str())
+                .or_insert_with(|| (r.name.clone(), 0))
+                .1 += 1;
         }
     }
-    println!("  owner found at level: {}", city
-        .levels()
-        .iter()
-        .zip(&by_level)
-        .map(|(l, n)| format!("{l} {n}"))
-        .collect::<Vec<_>>()
-        .join(", "));
+    println!(
+        "  owner found at level: {}",
+        city.levels()
+            .iter()
+            .zip(&by_level)
+            .map(|(l, n)| format!("{l} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!("  no owner (outside every district): {none}");
     println!("\nreports per district:");
     for (code, (name, n)) in &per_district {

@@ -29,7 +29,11 @@ pub struct GenerateArgs {
     #[arg(long, value_delimiter = ',')]
     codes: Vec<String>,
     /// Levels to generate as NAME=TARGET_AREA_M2, top first.
-    #[arg(long, value_delimiter = ',', default_value = "street=5e6,community=5e5,grid=1e4")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "street=5e6,community=5e5,grid=1e4"
+    )]
     levels: Vec<String>,
     /// Seed: the same seed and input give the same output.
     #[arg(long, default_value_t = 1)]
@@ -89,13 +93,21 @@ pub fn run(args: GenerateArgs) -> CliResult {
         name: args.top_level.clone(),
         regions,
     };
-    let city = ctx(City::build(ctx(generate_levels(top, &specs))?, &BuildOptions::default()))?;
+    let city = ctx(City::build(
+        ctx(generate_levels(top, &specs))?,
+        &BuildOptions::default(),
+    ))?;
     for (i, level) in city.levels().iter().enumerate() {
         let n = city.level_regions(i).count();
         let mean = city.level_regions(i).map(|(_, r)| r.area_m2).sum::<f64>() / n.max(1) as f64;
         eprintln!("{level}: {n} regions, mean area {mean:.0} m²");
     }
-    let manifest = ctx(export_dir(&city, &args.out_dir, args.out_crs, "generated (synthetic)"))?;
+    let manifest = ctx(export_dir(
+        &city,
+        &args.out_dir,
+        args.out_crs,
+        "generated (synthetic)",
+    ))?;
     eprintln!("wrote {} in {:.2?}", manifest.display(), start.elapsed());
     Ok(())
 }

@@ -51,7 +51,10 @@ pub fn run(args: LocateArgs) -> CliResult {
             let headers = city.levels().to_vec();
             (city, headers)
         }
-        (None, Some(path), Some(id)) => (quick_city(path, id, args.polygons_crs)?, vec!["owner".to_string()]),
+        (None, Some(path), Some(id)) => (
+            quick_city(path, id, args.polygons_crs)?,
+            vec!["owner".to_string()],
+        ),
         _ => return Err("give --city, or --polygons with --id-property".into()),
     };
     eprintln!("loaded {} regions in {:.2?}", city.len(), start.elapsed());
@@ -61,24 +64,30 @@ pub fn run(args: LocateArgs) -> CliResult {
         skip_invalid: args.skip_invalid,
     };
     let levels = city.levels().len();
-    let summary = points::run(&args.points, &args.out, &cols, &headers, |lons, lats, summary| {
-        let ids = timed(summary, || city.locate_many_in(args.points_crs, lons, lats));
-        let ids = ctx(ids)?;
-        Ok(ids
-            .into_iter()
-            .map(|id| {
-                let mut cells = vec![String::new(); levels];
-                if id == NO_OWNER {
-                    summary.unowned += 1;
-                } else {
-                    for r in city.chain(wangge::RegionId(id)) {
-                        cells[r.level] = r.code.clone();
+    let summary = points::run(
+        &args.points,
+        &args.out,
+        &cols,
+        &headers,
+        |lons, lats, summary| {
+            let ids = timed(summary, || city.locate_many_in(args.points_crs, lons, lats));
+            let ids = ctx(ids)?;
+            Ok(ids
+                .into_iter()
+                .map(|id| {
+                    let mut cells = vec![String::new(); levels];
+                    if id == NO_OWNER {
+                        summary.unowned += 1;
+                    } else {
+                        for r in city.chain(wangge::RegionId(id)) {
+                            cells[r.level] = r.code.clone();
+                        }
                     }
-                }
-                cells
-            })
-            .collect())
-    })?;
+                    cells
+                })
+                .collect())
+        },
+    )?;
     summary.print(start.elapsed());
     Ok(())
 }
@@ -92,10 +101,23 @@ fn quick_city(path: &std::path::Path, id: &str, crs: Crs) -> CliResult<City> {
         parent: None,
     };
     let converter = wangge::crs::Converter::default();
-    let regions = ctx(read_level(&path.display().to_string(), &text, "owner", &props, crs, &converter))?;
+    let regions = ctx(read_level(
+        &path.display().to_string(),
+        &text,
+        "owner",
+        &props,
+        crs,
+        &converter,
+    ))?;
     let options = BuildOptions {
         code_scheme: CodeScheme::Free,
         ..BuildOptions::default()
     };
-    ctx(City::build(vec![LevelInput { name: "owner".into(), regions }], &options))
+    ctx(City::build(
+        vec![LevelInput {
+            name: "owner".into(),
+            regions,
+        }],
+        &options,
+    ))
 }

@@ -81,10 +81,13 @@ where
             ));
         }
     }
-    let mut writer = csv::Writer::from_path(output).map_err(|e| format!("{}: {e}", output.display()))?;
+    let mut writer =
+        csv::Writer::from_path(output).map_err(|e| format!("{}: {e}", output.display()))?;
     let mut out_headers = headers.clone();
     out_headers.extend(extra_headers);
-    writer.write_record(&out_headers).map_err(|e| e.to_string())?;
+    writer
+        .write_record(&out_headers)
+        .map_err(|e| e.to_string())?;
 
     let bar = if size > PROGRESS_BYTES {
         let bar = ProgressBar::new(size);
@@ -149,7 +152,9 @@ where
         }
     }
     bar.finish_and_clear();
-    writer.flush().map_err(|e| format!("{}: {e}", output.display()))?;
+    writer
+        .flush()
+        .map_err(|e| format!("{}: {e}", output.display()))?;
     Ok(summary)
 }
 
@@ -167,7 +172,9 @@ fn parse_point(
     cols: &PointColumns,
 ) -> Result<(f64, f64), String> {
     let get = |i: usize, name: &str| -> Result<f64, String> {
-        let raw = record.get(i).ok_or_else(|| format!("column {name:?} is missing"))?;
+        let raw = record
+            .get(i)
+            .ok_or_else(|| format!("column {name:?} is missing"))?;
         let v: f64 = raw
             .trim()
             .parse()

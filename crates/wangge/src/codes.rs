@@ -42,6 +42,7 @@ pub enum CodeKind {
 
 impl CodeKind {
     /// Number of digits of this kind.
+    #[allow(clippy::len_without_is_empty)] // a code length, never empty
     pub const fn len(self) -> usize {
         match self {
             CodeKind::District => 6,
@@ -81,7 +82,9 @@ impl CodeKind {
             )));
         }
         if &code[2..6] == "0000" {
-            return Err(bad("digits 3-6 are 0000: a grid hierarchy starts at district level"));
+            return Err(bad(
+                "digits 3-6 are 0000: a grid hierarchy starts at district level",
+            ));
         }
         if code.len() >= 9 && &code[6..9] == "000" {
             return Err(bad("street field (digits 7-9) is 000"));

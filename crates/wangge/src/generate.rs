@@ -62,6 +62,10 @@
 //!   vertex that lies within the tolerance of one of its own end points.
 //! * Features of the parent thinner than the tolerance (slits, hair-thin spikes) may be bridged
 //!   or cut by up to the tolerance.
+//! * Each call sees one parent only. When two neighbouring parents are partitioned separately,
+//!   the crossing vertices of one parent's cells sit (within the tolerance) on the common border
+//!   but are not vertices of the other parent's cells: across a parent border, children meet
+//!   with T-junctions and sub-tolerance slivers. Exactness holds within each parent.
 //!
 //! The union of the cells therefore equals the parent, and cells overlap nowhere, up to the
 //! snapping tolerance.
@@ -87,6 +91,10 @@ const BASE_TOL_DEG: f64 = 1e-9;
 const MAX_LATTICE_POINTS: usize = 20_000_000;
 /// Vertices per block of the parent's rings, for skipping far blocks when clipping.
 const BLOCK: usize = 32;
+/// 2⁴⁰.
+const TWO_POW_40: f64 = 1_099_511_627_776.0;
+/// 2⁻²⁶: the snapping tolerance grows with the parent's extent by this factor.
+const TOL_PER_EXTENT: f64 = 1.0 / 67_108_864.0;
 /// Marker for "no id".
 const NONE: u32 = u32::MAX;
 
@@ -120,7 +128,8 @@ impl PartitionOptions {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
     /// The cell, in longitude/latitude degrees. A MultiPolygon because the parent's boundary may
-    /// cut one Voronoi cell into several pieces. Exteriors are counter-clockwise, holes clockwise.
+    /// cut one Voronoi cell into several pieces. Exteriors are counter-clockwise, holes clockwise
+    /// (except for the single-cell result, which is the parent exactly as given).
     /// Vertices on a border with another cell are bit-identical in both cells; vertices on the
     /// parent's boundary are the parent's own vertices or lie within the snapping tolerance of a
     /// parent edge.
@@ -163,7 +172,7 @@ pub fn partition(parent: &MultiPolygon<f64>, opts: &PartitionOptions) -> Result<
     let metres_per_degree = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
     // Area in the local plane (exteriors minus holes, whatever their winding).
     let parent_area = prep.local_area(&frame) * metres_per_degree * metres_per_degree;
-    if !(parent_area > 1e-6) {
+    if parent_area.is_nan() || parent_area <= 1e-6 {
         return Err(Error::Generate(format!(
             "parent has no area ({parent_area} m²): its rings are degenerate"
         )));
@@ -179,7 +188,7 @@ pub fn partition(parent: &MultiPolygon<f64>, opts: &PartitionOptions) -> Result<
     }
 
     let extent = (prep.bbox.max[0] - prep.bbox.min[0]).max(prep.bbox.max[1] - prep.bbox.min[1]);
-    let tol = BASE_TOL_DEG.max(extent * (-26f64).exp2());
+    let tol = BASE_TOL_DEG.max(extent * TOL_PER_EXTENT);
     let params = Params {
         tol,
         delta: 8.0 * tol,
@@ -261,10 +270,8 @@ impl Bbox {
     }
 
     fn add(&mut self, p: Pt) {
-        for k in 0..2 {
-            self.min[k] = self.min[k].min(p[k]);
-            self.max[k] = self.max[k].max(p[k]);
-        }
+        self.min = [self.min[0].min(p[0]), self.min[1].min(p[1])];
+        self.max = [self.max[0].max(p[0]), self.max[1].max(p[1])];
     }
 
     fn expand(&self, d: f64) -> Self {
@@ -590,7 +597,9 @@ impl Frame {
     fn new(bbox: &Bbox) -> Result<Self> {
         let lon0 = 0.5 * (bbox.min[0] + bbox.max[0]);
         let lat0 = 0.5 * (bbox.min[1] + bbox.max[1]);
-        let k = lat0.to_radians().cos();
+        // Rounded to 2⁻⁴⁰ so that a last-bit difference between platform `cos`
+        // implementations does not change the seeds.
+        let k = (lat0.to_radians().cos() * TWO_POW_40).round() / TWO_POW_40;
         if k < 1e-3 {
             return Err(Error::Generate(format!(
                 "parent centre latitude {lat0} is too close to a pole"
@@ -620,7 +629,7 @@ fn lattice_seeds(prep: &PreparedParent, frame: &Frame, s: f64, seed: u64) -> Res
     let hi = frame.to_local(prep.bbox.max);
     let ncols = ((hi[0] - lo[0]) / s).ceil().max(1.0);
     let nrows = ((hi[1] - lo[1]) / s).ceil().max(1.0);
-    if !(ncols * nrows <= MAX_LATTICE_POINTS as f64) {
+    if !(ncols * nrows).is_finite() || ncols * nrows > MAX_LATTICE_POINTS as f64 {
         return Err(Error::Generate(format!(
             "target area too small for this parent: the lattice would have {nrows} × {ncols} points"
         )));
@@ -670,7 +679,7 @@ struct Diagram {
 fn voronoi(sites: &[Pt], frame: &Frame, prep: &PreparedParent, spacing: f64) -> Result<Diagram> {
     let lo = frame.to_local(prep.bbox.min);
     let hi = frame.to_local(prep.bbox.max);
-    let diag = (hi[0] - lo[0]).hypot(hi[1] - lo[1]);
+    let diag = ((hi[0] - lo[0]).powi(2) + (hi[1] - lo[1]).powi(2)).sqrt();
     let m = 2.0 * diag + 4.0 * spacing;
     let (x0, x1, y0, y1) = (lo[0] - m, hi[0] + m, lo[1] - m, hi[1] + m);
     let (xm, ym) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
@@ -725,11 +734,15 @@ fn voronoi(sites: &[Pt], frame: &Frame, prep: &PreparedParent, spacing: f64) -> 
                     verts.push(frame.to_lonlat([c.x, c.y]));
                 }
                 let id = face_vert[fi];
-                if ring.last().is_none_or(|&l| verts[l as usize] != verts[id as usize]) {
+                if ring
+                    .last()
+                    .is_none_or(|&l| verts[l as usize] != verts[id as usize])
+                {
                     ring.push(id);
                 }
             }
-            while ring.len() > 1 && verts[ring[0] as usize] == verts[*ring.last().unwrap() as usize] {
+            while ring.len() > 1 && verts[ring[0] as usize] == verts[*ring.last().unwrap() as usize]
+            {
                 ring.pop();
             }
             if ring.len() < 3 {
@@ -942,24 +955,24 @@ fn finalize(
                     .collect();
                 vec![vec![ring]]
             }
-            Piece::Clipped(mp) => mp
-                .0
-                .iter()
-                .map(|poly| {
-                    std::iter::once(poly.exterior())
-                        .chain(poly.interiors())
-                        .map(|ls| {
-                            let n = ls.0.len();
-                            let open = if n > 1 && ls.0[0] == ls.0[n - 1] {
-                                &ls.0[..n - 1]
-                            } else {
-                                &ls.0[..]
-                            };
-                            open.iter().map(|c| canon.snap([c.x, c.y])).collect()
-                        })
-                        .collect()
-                })
-                .collect(),
+            Piece::Clipped(mp) => {
+                mp.0.iter()
+                    .map(|poly| {
+                        std::iter::once(poly.exterior())
+                            .chain(poly.interiors())
+                            .map(|ls| {
+                                let n = ls.0.len();
+                                let open = if n > 1 && ls.0[0] == ls.0[n - 1] {
+                                    &ls.0[..n - 1]
+                                } else {
+                                    &ls.0[..]
+                                };
+                                open.iter().map(|c| canon.snap([c.x, c.y])).collect()
+                            })
+                            .collect()
+                    })
+                    .collect()
+            }
         };
         shapes.push(clean_shape(shape));
     }
@@ -1050,7 +1063,7 @@ fn on_edge(
     let (p, q) = (pts[lo as usize], pts[hi as usize]);
     let d = [q[0] - p[0], q[1] - p[1]];
     let len2 = d[0] * d[0] + d[1] * d[1];
-    if !(len2 > 4.0 * tol * tol) {
+    if len2 <= 4.0 * tol * tol {
         return;
     }
     let env = Bbox::of([p, q]).expand(tol);
@@ -1177,14 +1190,26 @@ mod tests {
             outer.push((0.45 + 0.03 * (y * 40.0).sin(), y));
         }
         outer.extend([(0.45, 1.0), (0.0, 1.0)]);
-        let hole = [(0.15, 0.12), (0.17, 0.3), (0.3, 0.28), (0.33, 0.2), (0.25, 0.1)];
+        let hole = [
+            (0.15, 0.12),
+            (0.17, 0.3),
+            (0.3, 0.28),
+            (0.33, 0.2),
+            (0.25, 0.1),
+        ];
         MultiPolygon(vec![Polygon::new(ring(&outer), vec![ring(&hole)])])
     }
 
     /// Three islands: one with a hole, a round one and one smaller than a cell.
     fn islands() -> MultiPolygon<f64> {
         let a = Polygon::new(
-            ring(&[(0.0, 0.0), (0.6, 0.05), (0.55, 0.5), (0.3, 0.7), (-0.05, 0.45)]),
+            ring(&[
+                (0.0, 0.0),
+                (0.6, 0.05),
+                (0.55, 0.5),
+                (0.3, 0.7),
+                (-0.05, 0.45),
+            ]),
             vec![ring(&[(0.2, 0.2), (0.22, 0.35), (0.38, 0.3), (0.35, 0.18)])],
         );
         let circle: Vec<(f64, f64)> = (0..40)
@@ -1207,7 +1232,9 @@ mod tests {
             .map(|i| {
                 let t = std::f64::consts::TAU * i as f64 / n as f64;
                 let r = r_km
-                    * (1.0 + 0.15 * (3.0 * t).sin() + 0.05 * (17.0 * t).cos()
+                    * (1.0
+                        + 0.15 * (3.0 * t).sin()
+                        + 0.05 * (17.0 * t).cos()
                         + 0.01 * (131.0 * t).sin());
                 (r * t.cos(), r * t.sin())
             })
@@ -1228,6 +1255,9 @@ mod tests {
             lloyd_iterations: 1,
         }
     }
+
+    /// A directed edge by the bits of its end points.
+    type EdgeKey = ((u64, u64), (u64, u64));
 
     fn key(c: Coord<f64>) -> (u64, u64) {
         (c.x.to_bits(), c.y.to_bits())
@@ -1282,7 +1312,7 @@ mod tests {
 
         // 1. Every directed edge appears once; its reverse appears once in another cell, or the
         //    edge runs along the parent's boundary.
-        let mut owner: HashMap<((u64, u64), (u64, u64)), usize> = HashMap::new();
+        let mut owner: HashMap<EdgeKey, usize> = HashMap::new();
         for (i, cell) in cells.iter().enumerate() {
             for ls in rings_of(cell) {
                 assert!(ls.0.len() >= 4, "ring with fewer than 4 positions");
@@ -1340,7 +1370,10 @@ mod tests {
         }
         // 3. Every parent vertex (including collinear ones) is used, bit for bit, by some cell.
         for v in &parent_vertices {
-            assert!(cell_vertices.contains(v), "parent vertex not used by any cell");
+            assert!(
+                cell_vertices.contains(v),
+                "parent vertex not used by any cell"
+            );
         }
 
         // 4. Sampling (geo `Contains` for the parent's open interior, `Intersects` for the closed
@@ -1370,7 +1403,10 @@ mod tests {
                 continue;
             }
             let p = Point(c);
-            let n = cells.iter().filter(|cell| cell.polygon.intersects(&p)).count();
+            let n = cells
+                .iter()
+                .filter(|cell| cell.polygon.intersects(&p))
+                .count();
             if parent.contains(&p) {
                 inside += 1;
                 assert_eq!(n, 1, "point {c:?} inside the parent is in {n} cells");
@@ -1426,8 +1462,12 @@ mod tests {
         assert_eq!(a.len(), b.len());
         for (x, y) in a.iter().zip(&b) {
             assert_eq!((x.row, x.col), (y.row, y.col));
-            let kx: Vec<_> = rings_of(x).flat_map(|l| l.0.iter().map(|&c| key(c))).collect();
-            let ky: Vec<_> = rings_of(y).flat_map(|l| l.0.iter().map(|&c| key(c))).collect();
+            let kx: Vec<_> = rings_of(x)
+                .flat_map(|l| l.0.iter().map(|&c| key(c)))
+                .collect();
+            let ky: Vec<_> = rings_of(y)
+                .flat_map(|l| l.0.iter().map(|&c| key(c)))
+                .collect();
             assert_eq!(kx, ky);
         }
         check_order(&a);
@@ -1473,6 +1513,19 @@ mod tests {
         // Most cells are untouched Voronoi polygons away from the boundary.
         let mean = cells.iter().map(|c| area(&c.polygon)).sum::<f64>() / cells.len() as f64;
         assert!((mean / 20_000.0 - 1.0).abs() < 0.1, "mean {mean}");
+    }
+
+    #[test]
+    fn ring_orientation_does_not_matter() {
+        use geo::Area;
+        let mut parent = l_shape();
+        parent.0[0].exterior_mut(|ls| ls.0.reverse());
+        parent.0[0].interiors_mut(|rings| rings[0].0.reverse());
+        let cells = partition(&parent, &opts(10_000.0)).unwrap();
+        check_topology(&parent, &cells);
+        let planar: f64 = cells.iter().map(|c| c.polygon.unsigned_area()).sum();
+        let expected = l_shape().unsigned_area();
+        assert!(((planar - expected) / expected).abs() < 1e-9);
     }
 
     #[test]
@@ -1554,5 +1607,153 @@ mod tests {
             );
             check_area(&big, &cells, target);
         }
+    }
+    /// Loads the bundled real districts of Wuhan (GCJ-02; the datum does not matter here).
+    fn wuhan_districts() -> Option<Vec<(String, MultiPolygon<f64>)>> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/wuhan/districts_gcj02.geojson"
+        );
+        let text = std::fs::read_to_string(path).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let ring = |r: &serde_json::Value| -> LineString<f64> {
+            LineString(
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| Coord {
+                        x: c[0].as_f64().unwrap(),
+                        y: c[1].as_f64().unwrap(),
+                    })
+                    .collect(),
+            )
+        };
+        let poly = |p: &serde_json::Value| -> Polygon<f64> {
+            let rings = p.as_array().unwrap();
+            Polygon::new(ring(&rings[0]), rings[1..].iter().map(ring).collect())
+        };
+        let mut out = Vec::new();
+        for f in v["features"].as_array()? {
+            let g = &f["geometry"];
+            let mp = match g["type"].as_str()? {
+                "Polygon" => MultiPolygon(vec![poly(&g["coordinates"])]),
+                _ => MultiPolygon(g["coordinates"].as_array()?.iter().map(poly).collect()),
+            };
+            out.push((f["properties"]["adcode"].as_str()?.to_string(), mp));
+        }
+        Some(out)
+    }
+
+    /// A faster version of the topology check for large inputs: directed edges unique, unshared
+    /// edges on the parent's boundary (within the partition's tolerance), planar cover.
+    fn fast_check(parent: &MultiPolygon<f64>, cells: &[Cell]) {
+        use geo::Area;
+        let prep = PreparedParent::new(parent).unwrap();
+        let extent = (prep.bbox.max[0] - prep.bbox.min[0]).max(prep.bbox.max[1] - prep.bbox.min[1]);
+        let tol = BASE_TOL_DEG.max(extent * TOL_PER_EXTENT);
+        let dist = |p: Coord<f64>| {
+            let env = Bbox::of([[p.x, p.y]]).expand(4.0 * tol);
+            prep.edges
+                .locate_in_envelope_intersecting(&env.aabb())
+                .map(|s| {
+                    seg_dist(
+                        p,
+                        Coord {
+                            x: s.a[0],
+                            y: s.a[1],
+                        },
+                        Coord {
+                            x: s.b[0],
+                            y: s.b[1],
+                        },
+                    )
+                })
+                .fold(f64::INFINITY, f64::min)
+        };
+        let mut owner: HashMap<EdgeKey, usize> = HashMap::new();
+        for (i, cell) in cells.iter().enumerate() {
+            for ls in rings_of(cell) {
+                for w in ls.0.windows(2) {
+                    assert!(owner.insert((key(w[0]), key(w[1])), i).is_none(), "overlap");
+                }
+            }
+        }
+        for cell in cells {
+            for ls in rings_of(cell) {
+                for w in ls.0.windows(2) {
+                    if owner.contains_key(&(key(w[1]), key(w[0]))) {
+                        continue;
+                    }
+                    let mid = Coord {
+                        x: 0.5 * (w[0].x + w[1].x),
+                        y: 0.5 * (w[0].y + w[1].y),
+                    };
+                    for p in [w[0], w[1], mid] {
+                        assert!(
+                            dist(p) <= 2.0 * tol,
+                            "unshared edge off the boundary at {p:?}"
+                        );
+                    }
+                }
+            }
+        }
+        let planar: f64 = cells.iter().map(|c| c.polygon.unsigned_area()).sum();
+        let pp = parent.unsigned_area();
+        assert!(((planar - pp) / pp).abs() < 1e-9, "cover {planar} vs {pp}");
+    }
+
+    /// Real districts of Wuhan: every district into streets, and 江汉区 through the whole
+    /// hierarchy. `cargo test --release -p wangge --lib generate -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn wuhan_real_districts() {
+        let Some(districts) = wuhan_districts() else {
+            println!("data/wuhan/districts_gcj02.geojson not found; skipped");
+            return;
+        };
+        for (code, d) in &districts {
+            let t = Instant::now();
+            let streets = partition(d, &opts(5e6)).unwrap();
+            let el = t.elapsed();
+            let prep = PreparedParent::new(d).unwrap();
+            let frame = Frame::new(&prep.bbox).unwrap();
+            let km2 = prep.local_area(&frame) * 111.195f64.powi(2);
+            println!(
+                "{code}: {km2:.0} km², {} vertices → {} streets in {el:?}",
+                prep.rings.iter().map(|r| r.pts.len()).sum::<usize>(),
+                streets.len()
+            );
+            fast_check(d, &streets);
+        }
+        let (_, jianghan) = districts.iter().find(|(c, _)| c == "420103").unwrap();
+        let t = Instant::now();
+        let streets = partition(jianghan, &opts(5e6)).unwrap();
+        let mut communities = Vec::new();
+        for s in &streets {
+            let c = partition(&s.polygon, &opts(5e5)).unwrap();
+            fast_check(&s.polygon, &c);
+            communities.extend(c);
+        }
+        let mut grids = 0;
+        for c in &communities {
+            let g = partition(&c.polygon, &opts(1e4)).unwrap();
+            fast_check(&c.polygon, &g);
+            grids += g.len();
+        }
+        println!(
+            "420103 hierarchy: {} streets, {} communities, {grids} grids in {:?} (with checks)",
+            streets.len(),
+            communities.len(),
+            t.elapsed()
+        );
+        let (_, hongshan) = districts.iter().find(|(c, _)| c == "420111").unwrap();
+        let t = Instant::now();
+        let grids = partition(hongshan, &opts(1e4)).unwrap();
+        println!(
+            "420111 → {} grids of 10 000 m² in {:?}",
+            grids.len(),
+            t.elapsed()
+        );
+        fast_check(hongshan, &grids);
     }
 }

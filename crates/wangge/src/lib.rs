@@ -14,11 +14,15 @@ pub mod synth;
 pub use crs::Crs;
 pub use error::{Error, Location, Result, SnapshotError};
 pub use locate::NO_OWNER;
-pub use model::{BuildOptions, City, CodeScheme, LevelInput, Located, Region, RegionId, RegionInput};
+pub use model::{
+    BuildOptions, City, CodeScheme, LevelInput, Located, Region, RegionId, RegionInput,
+};
 
 /// The common imports: `use wangge::prelude::*;`.
 pub mod prelude {
     pub use crate::crs::Crs;
-    pub use crate::model::{BuildOptions, City, CodeScheme, LevelInput, Region, RegionId, RegionInput};
+    pub use crate::model::{
+        BuildOptions, City, CodeScheme, LevelInput, Region, RegionId, RegionInput,
+    };
     pub use crate::{Error, Result, NO_OWNER};
 }

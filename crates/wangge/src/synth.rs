@@ -123,7 +123,10 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// Generates levels below `top`, one per `(name, spec)`, each subdividing the one above.
-pub fn generate_levels(top: LevelInput, specs: &[(String, GenerateSpec)]) -> Result<Vec<LevelInput>> {
+pub fn generate_levels(
+    top: LevelInput,
+    specs: &[(String, GenerateSpec)],
+) -> Result<Vec<LevelInput>> {
     let mut levels = vec![top];
     for (name, spec) in specs {
         let above = levels.last().expect("levels starts non-empty");
@@ -133,5 +136,91 @@ pub fn generate_levels(top: LevelInput, specs: &[(String, GenerateSpec)]) -> Res
             regions,
         });
     }
+    stitch(&mut levels);
     Ok(levels)
+}
+
+/// How close (degrees, ≈ 0.1 mm) a vertex must be to another region's edge to be inserted in it.
+pub const STITCH_TOLERANCE_DEG: f64 = 1e-9;
+
+/// Makes borders shared across parents and levels identical, vertex for vertex.
+///
+/// [`generate::partition`] is exact within one parent, but where a child's edge crosses its
+/// parent's border the new vertex can only lie within rounding of that border, and the
+/// neighbouring parent's children cross it at other points. This pass inserts into every edge,
+/// of every region on every level, each vertex of any region lying within
+/// [`STITCH_TOLERANCE_DEG`] of the edge's interior, ordered along the edge. Afterwards the two
+/// sides of any border (children of different parents, and the parents themselves) run through
+/// the same vertices, so the one-owner rule holds across the whole hierarchy. Shapes move by
+/// less than the tolerance. Applied to generated hierarchies only; real data is left as given.
+pub fn stitch(levels: &mut [LevelInput]) {
+    use rstar::{RTree, AABB};
+    let mut vertices: Vec<[f64; 2]> = levels
+        .iter()
+        .flat_map(|l| &l.regions)
+        .flat_map(|r| r.geometry.iter().flatten().flatten().copied())
+        .collect();
+    vertices.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
+    vertices.dedup();
+    let tree = RTree::bulk_load(vertices);
+    let tol = STITCH_TOLERANCE_DEG;
+    let mut found: Vec<[f64; 2]> = Vec::new();
+    for ring in levels
+        .iter_mut()
+        .flat_map(|l| &mut l.regions)
+        .flat_map(|r| r.geometry.iter_mut().flatten())
+    {
+        let mut out = Vec::with_capacity(ring.len());
+        for w in ring.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            out.push(a);
+            let env = AABB::from_corners(
+                [a[0].min(b[0]) - tol, a[1].min(b[1]) - tol],
+                [a[0].max(b[0]) + tol, a[1].max(b[1]) + tol],
+            );
+            found.clear();
+            found.extend(
+                tree.locate_in_envelope(&env)
+                    .filter(|v| on_edge_interior(**v, a, b, tol))
+                    .copied(),
+            );
+            // Order along the edge by its dominant axis: the reversed edge of the neighbour
+            // gets exactly the reversed order.
+            let axis = usize::from((b[1] - a[1]).abs() > (b[0] - a[0]).abs());
+            let forward = b[axis] > a[axis];
+            found.sort_by(|p, q| {
+                let o = p[axis].total_cmp(&q[axis]);
+                if forward {
+                    o
+                } else {
+                    o.reverse()
+                }
+            });
+            out.extend_from_slice(&found);
+        }
+        if let Some(&last) = ring.last() {
+            out.push(last);
+        }
+        *ring = out;
+    }
+}
+
+/// True when `v` lies within `tol` of segment `a–b` but farther than `tol` from both ends.
+fn on_edge_interior(v: [f64; 2], a: [f64; 2], b: [f64; 2], tol: f64) -> bool {
+    let d2 = |p: [f64; 2], q: [f64; 2]| (p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2);
+    let t2 = tol * tol;
+    if d2(v, a) <= t2 || d2(v, b) <= t2 {
+        return false;
+    }
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let len2 = dx * dx + dy * dy;
+    if len2 == 0.0 {
+        return false;
+    }
+    let t = ((v[0] - a[0]) * dx + (v[1] - a[1]) * dy) / len2;
+    if !(0.0..=1.0).contains(&t) {
+        return false;
+    }
+    let cross = (v[0] - a[0]) * dy - (v[1] - a[1]) * dx;
+    cross * cross <= t2 * len2
 }

@@ -4,7 +4,10 @@ use wangge::prelude::*;
 use wangge::SnapshotError;
 
 fn fixture() -> City {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/fixture/city.toml");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/fixture/city.toml"
+    );
     City::from_manifest(std::path::Path::new(path)).unwrap()
 }
 
@@ -25,14 +28,29 @@ fn bad_bytes_are_typed_errors() {
         Err(Error::Snapshot(e)) => e,
         other => panic!("expected a snapshot error, got {other:?}"),
     };
-    assert_eq!(snap(&bytes[..10]), SnapshotError::Truncated { needed: 24, have: 10 });
-    assert!(matches!(snap(&bytes[..bytes.len() - 1]), SnapshotError::Truncated { .. }));
+    assert_eq!(
+        snap(&bytes[..10]),
+        SnapshotError::Truncated {
+            needed: 24,
+            have: 10
+        }
+    );
+    assert!(matches!(
+        snap(&bytes[..bytes.len() - 1]),
+        SnapshotError::Truncated { .. }
+    ));
     let mut b = bytes.clone();
     b[0] = b'X';
     assert_eq!(snap(&b), SnapshotError::BadMagic);
     let mut b = bytes.clone();
     b[8] = 99;
-    assert_eq!(snap(&b), SnapshotError::UnsupportedVersion { found: 99, supported: 1 });
+    assert_eq!(
+        snap(&b),
+        SnapshotError::UnsupportedVersion {
+            found: 99,
+            supported: 1
+        }
+    );
     let mut b = bytes.clone();
     let last = b.len() - 1;
     b[last] ^= 0x40;
@@ -76,7 +94,11 @@ fn crc32fast_hash(data: &[u8]) -> u32 {
     for &byte in data {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc

@@ -4,7 +4,9 @@ use crate::crs::{Converter, Crs};
 use crate::error::{Error, Location, Result};
 use crate::model::geometry::{to_raw, RawMultiPolygon};
 use crate::model::{City, RegionInput};
-use geojson::{Feature, FeatureCollection, GeoJson, Geometry, GeometryValue, JsonObject, JsonValue};
+use geojson::{
+    Feature, FeatureCollection, GeoJson, Geometry, GeometryValue, JsonObject, JsonValue,
+};
 use serde::{Deserialize, Serialize};
 
 /// Which feature properties hold a region's code, name and parent code.

@@ -103,8 +103,18 @@ impl Manifest {
             match (&l.file, &l.generate) {
                 (Some(_), None) => {}
                 (None, Some(_)) if i > 0 => {}
-                (None, Some(_)) => return Err(fail(format!("level {:?}: the top level cannot be generated", l.name))),
-                _ => return Err(fail(format!("level {:?}: give exactly one of `file` and `generate`", l.name))),
+                (None, Some(_)) => {
+                    return Err(fail(format!(
+                        "level {:?}: the top level cannot be generated",
+                        l.name
+                    )))
+                }
+                _ => {
+                    return Err(fail(format!(
+                        "level {:?}: give exactly one of `file` and `generate`",
+                        l.name
+                    )))
+                }
             }
         }
         Ok(manifest)
@@ -136,9 +146,18 @@ impl Manifest {
                         parent: spec.parent_property.clone(),
                     };
                     let crs = spec.crs.unwrap_or(self.crs);
-                    read_level(&path.display().to_string(), &text, &spec.name, &props, crs, &converter)?
+                    read_level(
+                        &path.display().to_string(),
+                        &text,
+                        &spec.name,
+                        &props,
+                        crs,
+                        &converter,
+                    )?
                 }
-                (None, Some(generate), Some(above)) => generate_children(&above.name, &above.regions, generate)?,
+                (None, Some(generate), Some(above)) => {
+                    generate_children(&above.name, &above.regions, generate)?
+                }
                 _ => unreachable!("checked in Manifest::parse"),
             };
             if let Some(keep) = &spec.codes {
@@ -148,6 +167,9 @@ impl Manifest {
                 name: spec.name.clone(),
                 regions,
             });
+        }
+        if self.levels.iter().any(|l| l.generate.is_some()) {
+            crate::synth::stitch(&mut levels);
         }
         Ok(levels)
     }

@@ -56,7 +56,8 @@ impl City {
                 })
                 .collect(),
         };
-        let body = postcard::to_allocvec(&payload).expect("postcard encodes plain data into memory");
+        let body =
+            postcard::to_allocvec(&payload).expect("postcard encodes plain data into memory");
         let mut out = Vec::with_capacity(HEADER_LEN + body.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());

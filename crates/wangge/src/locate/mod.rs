@@ -50,9 +50,10 @@ impl<'a> BruteForceLocator<'a> {
 
 impl Locator for BruteForceLocator<'_> {
     fn locate(&self, lon: f64, lat: f64) -> Option<u32> {
-        self.levels
-            .iter()
-            .rev()
-            .find_map(|range| range.clone().find(|&i| self.prepared[i as usize].contains(lon, lat)))
+        self.levels.iter().rev().find_map(|range| {
+            range
+                .clone()
+                .find(|&i| self.prepared[i as usize].contains(lon, lat))
+        })
     }
 }

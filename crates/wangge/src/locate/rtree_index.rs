@@ -36,8 +36,9 @@ impl RTreeLocator {
                     .filter_map(|i| {
                         let b = prepared[i as usize].bbox();
                         // Empty or non-finite boxes can never contain a point.
-                        (b[0] <= b[2] && b[1] <= b[3])
-                            .then(|| Entry::new(Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]), i))
+                        (b[0] <= b[2] && b[1] <= b[3]).then(|| {
+                            Entry::new(Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]), i)
+                        })
                     })
                     .collect();
                 RTree::bulk_load(entries)

@@ -5,7 +5,8 @@ use super::{City, Region, RegionId};
 use crate::codes::{check_extends, CodeKind};
 use crate::error::{Error, Location, Result};
 use crate::locate::{Locator, PreparedRegion, RTreeLocator};
-use geo::{ClosestPoint, Distance, GeodesicArea, Geodesic, InteriorPoint, MultiPolygon, Point};
+use geo::orient::{Direction, Orient};
+use geo::{ClosestPoint, Distance, Geodesic, GeodesicArea, InteriorPoint, MultiPolygon, Point};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -128,7 +129,11 @@ impl City {
         for (level, pending) in done.into_iter().enumerate() {
             for p in pending {
                 ids.insert(p.code.clone(), RegionId(regions.len() as u32));
-                let area_m2 = p.geometry.geodesic_area_unsigned();
+                // geo's geodesic area needs exterior rings counter-clockwise; input may wind either way.
+                let area_m2 = p
+                    .geometry
+                    .orient(Direction::Default)
+                    .geodesic_area_unsigned();
                 regions.push(Region {
                     parent: p.parent.as_ref().map(|c| ids[c]),
                     code: p.code,
@@ -157,10 +162,17 @@ impl<'a> ParentLevel<'a> {
             .iter()
             .map(|p| PreparedRegion::new(&p.geometry))
             .collect();
-        let locator = RTreeLocator::new(prepared.clone(), &[0..pending.len() as u32]);
+        let locator = RTreeLocator::new(
+            prepared.clone(),
+            std::slice::from_ref(&(0..pending.len() as u32)),
+        );
         ParentLevel {
             pending,
-            by_code: pending.iter().enumerate().map(|(i, p)| (p.code.as_str(), i)).collect(),
+            by_code: pending
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.code.as_str(), i))
+                .collect(),
             prepared,
             locator,
         }
@@ -206,41 +218,43 @@ fn check_feature(
     }
     seen.insert(r.code.clone(), (level, at.feature));
 
-    let parent = match parents {
-        None => None,
-        Some(parents) => {
-            let parent_level = names[level - 1].clone();
-            let index = match &r.parent {
-                Some(code) => *parents.by_code.get(code.as_str()).ok_or_else(|| {
-                    Error::UnknownParent {
-                        at: at.clone(),
-                        parent: code.clone(),
-                        parent_level: parent_level.clone(),
+    let parent =
+        match parents {
+            None => None,
+            Some(parents) => {
+                let parent_level = names[level - 1].clone();
+                let index =
+                    match &r.parent {
+                        Some(code) => *parents.by_code.get(code.as_str()).ok_or_else(|| {
+                            Error::UnknownParent {
+                                at: at.clone(),
+                                parent: code.clone(),
+                                parent_level: parent_level.clone(),
+                            }
+                        })?,
+                        None => geometry
+                            .interior_point()
+                            .and_then(|p| parents.locator.locate(p.x(), p.y()))
+                            .map(|i| i as usize)
+                            .ok_or_else(|| Error::NoContainingParent {
+                                at: at.clone(),
+                                parent_level: parent_level.clone(),
+                            })?,
+                    };
+                let parent = &parents.pending[index];
+                if options.code_scheme == CodeScheme::Standard {
+                    if let Err(reason) = check_extends(&parent.code, &r.code) {
+                        return Err(Error::RegionCode {
+                            at: at.clone(),
+                            code: r.code,
+                            reason,
+                        });
                     }
-                })?,
-                None => geometry
-                    .interior_point()
-                    .and_then(|p| parents.locator.locate(p.x(), p.y()))
-                    .map(|i| i as usize)
-                    .ok_or_else(|| Error::NoContainingParent {
-                        at: at.clone(),
-                        parent_level: parent_level.clone(),
-                    })?,
-            };
-            let parent = &parents.pending[index];
-            if options.code_scheme == CodeScheme::Standard {
-                if let Err(reason) = check_extends(&parent.code, &r.code) {
-                    return Err(Error::RegionCode {
-                        at: at.clone(),
-                        code: r.code,
-                        reason,
-                    });
                 }
+                check_inside_parent(at, &geometry, parent, &parents.prepared[index], options)?;
+                Some(parent.code.clone())
             }
-            check_inside_parent(at, &geometry, parent, &parents.prepared[index], options)?;
-            Some(parent.code.clone())
-        }
-    };
+        };
     Ok(Pending {
         code: r.code,
         name: r.name,

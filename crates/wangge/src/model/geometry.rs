@@ -17,7 +17,9 @@ pub fn to_multipolygon(at: &Location, raw: &RawMultiPolygon) -> Result<MultiPoly
         for ring in poly {
             check_ring(at, ring_index, ring)?;
             rings.push(LineString(
-                ring.iter().map(|&[x, y]| Coord { x, y }).collect::<Vec<_>>(),
+                ring.iter()
+                    .map(|&[x, y]| Coord { x, y })
+                    .collect::<Vec<_>>(),
             ));
             ring_index += 1;
         }

@@ -210,19 +210,20 @@ impl City {
     ///
     /// ```
     /// use wangge::prelude::*;
-    /// let square = |x: f64, y: f64, s: f64| vec![vec![
-    ///     [x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y],
-    /// ]];
+    /// // One polygon with one ring: corners (x0, y0)-(x1, y1).
+    /// let rect = |x0: f64, y0: f64, x1: f64, y1: f64| vec![vec![vec![
+    ///     [x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0],
+    /// ]]];
     /// let region = |code: &str, geometry| RegionInput {
     ///     code: code.into(), name: String::new(), parent: None, geometry,
     /// };
     /// let city = City::build(vec![
     ///     LevelInput { name: "community".into(), regions: vec![
-    ///         region("420103001001", square(114.25, 30.55, 0.002)),
+    ///         region("420103001001", rect(114.250, 30.550, 114.252, 30.552)),
     ///     ]},
     ///     LevelInput { name: "grid".into(), regions: vec![
-    ///         region("420103001001001", square(114.25, 30.55, 0.001)),
-    ///         region("420103001001002", square(114.251, 30.55, 0.001)),
+    ///         region("420103001001001", rect(114.250, 30.550, 114.251, 30.551)),
+    ///         region("420103001001002", rect(114.251, 30.550, 114.252, 30.551)),
     ///     ]},
     /// ], &BuildOptions::default())?;
     ///
