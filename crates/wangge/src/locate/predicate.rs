@@ -28,10 +28,85 @@ struct PreparedRing {
 }
 
 /// A region's rings (all polygons, exterior and holes) prepared for exact point tests.
+///
+/// Regions with more than [`BAND_MIN_EDGES`] edges also get a band index: the bbox is cut into
+/// horizontal bands and each band lists the edges whose y-range meets it, so a test visits only
+/// the edges near the point's latitude instead of all of them (district outlines have
+/// thousands). Crossing parity adds up over edges, so mixing rings in one band is exact.
 #[derive(Debug, Clone)]
 pub struct PreparedRegion {
     bbox: BBox,
     rings: Vec<PreparedRing>,
+    bands: Option<Bands>,
+}
+
+/// Regions with more edges than this get a [`Bands`] index.
+pub const BAND_MIN_EDGES: usize = 32;
+
+/// Edges bucketed by horizontal band (compressed rows: `edges[offsets[i]..offsets[i + 1]]`).
+#[derive(Debug, Clone)]
+struct Bands {
+    y0: f64,
+    inv_height: f64,
+    count: usize,
+    offsets: Vec<u32>,
+    edges: Vec<[[f64; 2]; 2]>,
+}
+
+impl Bands {
+    fn new(rings: &[PreparedRing], bbox: BBox, edge_count: usize) -> Bands {
+        let count = (edge_count / 2).clamp(1, 1 << 16);
+        let height = (bbox[3] - bbox[1]) / count as f64;
+        let inv_height = if height > 0.0 { 1.0 / height } else { 0.0 };
+        let mut bands = Bands {
+            y0: bbox[1],
+            inv_height,
+            count,
+            offsets: vec![0; count + 1],
+            edges: Vec::new(),
+        };
+        let edges = || {
+            rings
+                .iter()
+                .flat_map(|r| r.pts.windows(2).map(|w| [w[0], w[1]]))
+        };
+        // Counting pass, prefix sums, then fill: one allocation of the exact size.
+        for [a, b] in edges() {
+            let (lo, hi) = bands.span(a[1], b[1]);
+            for i in lo..=hi {
+                bands.offsets[i + 1] += 1;
+            }
+        }
+        for i in 0..count {
+            bands.offsets[i + 1] += bands.offsets[i];
+        }
+        let mut next = bands.offsets.clone();
+        bands.edges = vec![[[0.0; 2]; 2]; bands.offsets[count] as usize];
+        for [a, b] in edges() {
+            let (lo, hi) = bands.span(a[1], b[1]);
+            for slot in &mut next[lo..=hi] {
+                bands.edges[*slot as usize] = [a, b];
+                *slot += 1;
+            }
+        }
+        bands
+    }
+
+    /// The band of a latitude. Monotone in `y`, so an edge spanning `y` is in `y`'s band.
+    #[inline]
+    fn band(&self, y: f64) -> usize {
+        (((y - self.y0) * self.inv_height) as usize).min(self.count - 1)
+    }
+
+    fn span(&self, ya: f64, yb: f64) -> (usize, usize) {
+        (self.band(ya.min(yb)), self.band(ya.max(yb)))
+    }
+
+    #[inline]
+    fn edges_near(&self, y: f64) -> &[[[f64; 2]; 2]] {
+        let i = self.band(y);
+        &self.edges[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
 }
 
 fn bbox_of(pts: &[[f64; 2]]) -> BBox {
@@ -87,7 +162,9 @@ impl PreparedRegion {
                 ]
             },
         );
-        PreparedRegion { bbox, rings }
+        let edge_count: usize = rings.iter().map(|r| r.pts.len() - 1).sum();
+        let bands = (edge_count > BAND_MIN_EDGES).then(|| Bands::new(&rings, bbox, edge_count));
+        PreparedRegion { bbox, rings, bands }
     }
 
     /// The region's bounding box.
@@ -108,6 +185,12 @@ impl PreparedRegion {
         if !(x >= b[0] && x < b[2] && y >= b[1] && y < b[3]) {
             return false;
         }
+        if let Some(bands) = &self.bands {
+            return bands
+                .edges_near(y)
+                .iter()
+                .fold(false, |odd, &[a, b]| odd ^ crosses(a, b, x, y));
+        }
         let mut inside = false;
         for ring in &self.rings {
             let rb = &ring.bbox;
@@ -127,29 +210,28 @@ impl PreparedRegion {
 /// Parity of the number of ring edges the ray from `p'` crosses.
 #[inline]
 fn ring_crossings_odd(pts: &[[f64; 2]], x: f64, y: f64) -> bool {
-    let mut odd = false;
-    for w in pts.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        if (a[1] > y) != (b[1] > y) {
-            if a[0] < x && b[0] < x {
-                continue; // edge entirely left of p: not crossed
-            }
-            if a[0] > x && b[0] > x {
-                odd = !odd; // edge entirely right of p and straddling: crossed
-                continue;
-            }
-            let (lo, hi) = if a[1] > y { (b, a) } else { (a, b) };
-            let o = orient2d(
-                Coord { x: lo[0], y: lo[1] },
-                Coord { x: hi[0], y: hi[1] },
-                Coord { x, y },
-            );
-            if o > 0.0 {
-                odd = !odd;
-            }
-        }
+    pts.windows(2)
+        .fold(false, |odd, w| odd ^ crosses(w[0], w[1], x, y))
+}
+
+/// True when the ray from `p' = (x + ε, y + ε²)` towards +x crosses edge `a–b` (module docs).
+#[inline]
+fn crosses(a: [f64; 2], b: [f64; 2], x: f64, y: f64) -> bool {
+    if (a[1] > y) == (b[1] > y) {
+        return false; // both ends on the same side of the half-open band
     }
-    odd
+    if a[0] < x && b[0] < x {
+        return false; // edge entirely left of p
+    }
+    if a[0] > x && b[0] > x {
+        return true; // edge entirely right of p, and straddling
+    }
+    let (lo, hi) = if a[1] > y { (b, a) } else { (a, b) };
+    orient2d(
+        Coord { x: lo[0], y: lo[1] },
+        Coord { x: hi[0], y: hi[1] },
+        Coord { x, y },
+    ) > 0.0
 }
 
 #[cfg(test)]
@@ -186,6 +268,47 @@ mod tests {
         ];
         let owners: Vec<usize> = (0..4).filter(|&i| tiles[i].contains(1.0, 1.0)).collect();
         assert_eq!(owners, vec![3]);
+    }
+
+    #[test]
+    fn band_index_gives_the_same_answers_as_the_ring_scan() {
+        // A star with 200 spikes and a hole, on a lattice of points that hits vertices exactly.
+        let n = 200;
+        let ring: Vec<(f64, f64)> = (0..=n)
+            .map(|i| {
+                let t = std::f64::consts::TAU * (i % n) as f64 / n as f64;
+                let r = if i % 2 == 0 { 1.0 } else { 0.6 };
+                (r * t.cos(), r * t.sin())
+            })
+            .collect();
+        let hole: Vec<(f64, f64)> = vec![
+            (-0.1, -0.1),
+            (-0.1, 0.1),
+            (0.1, 0.1),
+            (0.1, -0.1),
+            (-0.1, -0.1),
+        ];
+        let poly = geo::Polygon::new(ring.into(), vec![hole.into()]);
+        let banded = PreparedRegion::new(&MultiPolygon(vec![poly]));
+        assert!(banded.bands.is_some());
+        let mut plain = banded.clone();
+        plain.bands = None;
+        let mut pts: Vec<(f64, f64)> = banded
+            .rings
+            .iter()
+            .flat_map(|r| r.pts.iter().map(|p| (p[0], p[1])))
+            .collect();
+        for i in -60..=60 {
+            for j in -60..=60 {
+                pts.push((i as f64 / 50.0, j as f64 / 50.0));
+            }
+        }
+        let mut inside = 0;
+        for (x, y) in pts {
+            assert_eq!(banded.contains(x, y), plain.contains(x, y), "({x}, {y})");
+            inside += banded.contains(x, y) as usize;
+        }
+        assert!(inside > 1000);
     }
 
     #[test]
