@@ -80,7 +80,11 @@ fn write_wuhan_cases() {
                 "note": format!("interior point of {} {}", r.code, r.name)}));
         }
     }
-    for (x, y, note) in [(116.397, 39.909, "Beijing"), (114.0, 29.5, "south of Wuhan"), (0.0, 0.0, "null island")] {
+    for (x, y, note) in [
+        (116.397, 39.909, "Beijing"),
+        (114.0, 29.5, "south of Wuhan"),
+        (0.0, 0.0, "null island"),
+    ] {
         cases.push(json!({"lon": x, "lat": y, "crs": "gcj02", "expect": null, "note": note}));
     }
     let doc = json!({

@@ -44,15 +44,23 @@ pub fn run() -> CliResult {
     }
     let t = Instant::now();
     let (mut wlons, mut wlats) = (lons.clone(), lats.clone());
-    ctx(city.converter().to_wgs84_in_place(Crs::Gcj02, &mut wlons, &mut wlats))?;
+    ctx(city
+        .converter()
+        .to_wgs84_in_place(Crs::Gcj02, &mut wlons, &mut wlats))?;
     let converted = t.elapsed();
     let t = Instant::now();
     let ids = ctx(city.locate_many(&wlons, &wlats))?;
     let located = t.elapsed();
     let rate = |d: std::time::Duration| REPORTS as f64 / d.as_secs_f64() / 1e6;
     println!("\n{REPORTS} synthetic reports in GCJ-02 (1 thread):");
-    println!("  GCJ-02 → WGS84  {converted:>9.2?} ({:.2} M points/s)", rate(converted));
-    println!("  locate          {located:>9.2?} ({:.2} M points/s)", rate(located));
+    println!(
+        "  GCJ-02 → WGS84  {converted:>9.2?} ({:.2} M points/s)",
+        rate(converted)
+    );
+    println!(
+        "  locate          {located:>9.2?} ({:.2} M points/s)",
+        rate(located)
+    );
 
     let mut per_district: BTreeMap<&str, (String, usize)> = BTreeMap::new();
     let mut per_street: BTreeMap<&str, (String, usize)> = BTreeMap::new();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use wangge::io::geojson::{read_level, PropertyNames};
 use wangge::io::manifest::export_dir;
 use wangge::synth::{generate_levels, GenerateSpec};
-use wangge::{BuildOptions, City, Crs, LevelInput};
+use wangge::{BuildOptions, City, CodeScheme, Crs, LevelInput};
 
 #[derive(Args)]
 pub struct GenerateArgs {
@@ -89,14 +89,15 @@ pub fn run(args: GenerateArgs) -> CliResult {
             Ok((name.to_string(), spec))
         })
         .collect::<CliResult<Vec<_>>>()?;
+    let options = BuildOptions {
+        code_scheme: CodeScheme::infer(regions.iter().map(|r| r.code.as_str())),
+        ..BuildOptions::default()
+    };
     let top = LevelInput {
         name: args.top_level.clone(),
         regions,
     };
-    let city = ctx(City::build(
-        ctx(generate_levels(top, &specs))?,
-        &BuildOptions::default(),
-    ))?;
+    let city = ctx(City::build(ctx(generate_levels(top, &specs))?, &options))?;
     for (i, level) in city.levels().iter().enumerate() {
         let n = city.level_regions(i).count();
         let mean = city.level_regions(i).map(|(_, r)| r.area_m2).sum::<f64>() / n.max(1) as f64;

@@ -240,7 +240,7 @@ pub fn export_dir(city: &City, dir: &Path, crs: Crs, name: &str) -> Result<PathB
     }
     let manifest = Manifest {
         name: name.to_string(),
-        code_scheme: CodeScheme::Standard,
+        code_scheme: CodeScheme::infer(city.regions().iter().map(|r| r.code.as_str())),
         crs,
         parent_tolerance_m: default_tolerance(),
         levels,

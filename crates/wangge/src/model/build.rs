@@ -23,6 +23,17 @@ pub enum CodeScheme {
     Free,
 }
 
+impl CodeScheme {
+    /// `Standard` when every code is a valid GB/T 30428.1 code, `Free` otherwise.
+    pub fn infer<'a>(mut codes: impl Iterator<Item = &'a str>) -> CodeScheme {
+        if codes.all(|c| CodeKind::of(c).is_ok()) {
+            CodeScheme::Standard
+        } else {
+            CodeScheme::Free
+        }
+    }
+}
+
 /// Options for [`City::build`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
