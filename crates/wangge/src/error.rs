@@ -208,6 +208,48 @@ pub enum Error {
     /// The generator could not partition a region.
     #[error("generate: {0}")]
     Generate(String),
+    /// A class or event code that the loaded code table does not know.
+    #[error("{context}: unknown class code {code:?}")]
+    UnknownClass {
+        /// Where the code was found (e.g. "asset 12 (id ...)", "report line 5").
+        context: String,
+        /// The code.
+        code: String,
+    },
+    /// A component (asset) id that does not follow the 16- or 17-digit layout.
+    #[error("{context}: invalid component id {id:?}: {reason}")]
+    InvalidAssetId {
+        /// Where the id was found.
+        context: String,
+        /// The id.
+        id: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// Two items (assets, resources, departments) share an id.
+    #[error("{context}: duplicate id {id:?}")]
+    DuplicateId {
+        /// What kind of item and where.
+        context: String,
+        /// The id.
+        id: String,
+    },
+    /// A code table, department table or other data table is malformed.
+    #[error("{source_name}: {reason}")]
+    Table {
+        /// File name or label.
+        source_name: String,
+        /// What is wrong, with the row or key.
+        reason: String,
+    },
+    /// An unknown item id was given to a query or an update.
+    #[error("unknown {kind} id {id:?}")]
+    UnknownId {
+        /// What kind of item ("asset", "resource", "department").
+        kind: &'static str,
+        /// The id.
+        id: String,
+    },
 }
 
 /// Why snapshot bytes were rejected.
