@@ -69,7 +69,8 @@ pub fn run(args: LocateArgs) -> CliResult {
         &args.out,
         &cols,
         &headers,
-        |lons, lats, summary| {
+        "locate",
+        |lons, lats, _rows, summary| {
             let ids = timed(summary, || city.locate_many_in(args.points_crs, lons, lats));
             let ids = ctx(ids)?;
             Ok(ids

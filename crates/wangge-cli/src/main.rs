@@ -2,8 +2,10 @@
 //! writes files and shows progress; every rule lives in the `wangge` crate.
 
 mod demo;
+mod dispatch;
 mod generate;
 mod locate;
+mod nearest;
 mod points;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +32,18 @@ enum Command {
     /// code of the owning region at that level. Every input column is kept. A point on a border
     /// shared by two regions has exactly one owner (see the crate docs for the rule).
     Locate(locate::LocateArgs),
+    /// The k nearest assets (部件) of each point, by exact geodesic distance on WGS84.
+    ///
+    /// Output rows: input row number, rank (1 = nearest), asset id, distance in metres. Ties
+    /// are broken by asset id. `--class` keeps only assets whose class starts with a prefix.
+    Nearest(nearest::NearestArgs),
+    /// Dispatch reports (智能派单): grid chain, responsible departments with the rule that
+    /// chose each, nearest on-duty workers, nearest assets of the reported class and hydrants.
+    ///
+    /// The manifest's [dispatch] section names the code tables, departments, assets and
+    /// workers. Each report row needs coordinates and a category (component class such as 0103,
+    /// or an event code); an optional asset id column names the reported asset.
+    Dispatch(dispatch::DispatchArgs),
     /// Build a city from a manifest and save it as a snapshot (fast to load; accepted wherever
     /// a manifest is).
     Build {
@@ -68,6 +82,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Locate(args) => locate::run(args),
+        Command::Nearest(args) => nearest::run(args),
+        Command::Dispatch(args) => dispatch::run(args),
         Command::Build { city, out } => build(&city, &out),
         Command::Generate(args) => generate::run(args),
         Command::Export { city, out_dir, crs } => generate::export(&city, &out_dir, crs),

@@ -21,6 +21,8 @@ pub struct PointColumns<'a> {
 /// What a run did, for the summary line.
 #[derive(Default)]
 pub struct Summary {
+    /// What the timed work is called in the summary line ("locate", "dispatch").
+    pub label: &'static str,
     pub rows: usize,
     pub skipped: usize,
     pub unowned: usize,
@@ -32,11 +34,12 @@ impl Summary {
         let located = self.rows - self.skipped;
         let rate = located as f64 / self.locate_time.as_secs_f64().max(1e-9);
         eprintln!(
-            "{} rows: {} located ({} with no owner), {} skipped; locate {:.2?} ({:.2} M points/s), total {:.2?}",
+            "{} rows: {} processed ({} with no owner), {} skipped; {} {:.2?} ({:.2} M points/s), total {:.2?}",
             self.rows,
             located,
             self.unowned,
             self.skipped,
+            self.label,
             self.locate_time,
             rate / 1e6,
             total
@@ -44,17 +47,18 @@ impl Summary {
     }
 }
 
-/// Reads `input`, calls `locate(lons, lats)` per chunk of valid rows (it returns the extra
-/// columns for each row) and writes every input column plus `extra_headers`.
+/// Reads `input`, calls `locate(lons, lats, rows)` per chunk of valid rows (it returns the
+/// extra columns for each row) and writes every input column plus `extra_headers`.
 pub fn run<F>(
     input: &Path,
     output: &Path,
     cols: &PointColumns,
     extra_headers: &[String],
+    label: &'static str,
     mut locate: F,
 ) -> CliResult<Summary>
 where
-    F: FnMut(&[f64], &[f64], &mut Summary) -> CliResult<Vec<Vec<String>>>,
+    F: FnMut(&[f64], &[f64], &[csv::StringRecord], &mut Summary) -> CliResult<Vec<Vec<String>>>,
 {
     let file = File::open(input).map_err(|e| format!("{}: {e}", input.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -99,7 +103,10 @@ where
     } else {
         ProgressBar::hidden()
     };
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        label,
+        ..Summary::default()
+    };
     let mut rows: Vec<csv::StringRecord> = Vec::with_capacity(CHUNK);
     let (mut lons, mut lats) = (Vec::with_capacity(CHUNK), Vec::with_capacity(CHUNK));
     let mut record = csv::StringRecord::new();
@@ -136,7 +143,7 @@ where
             }
         }
         if rows.len() == CHUNK || (!more && !rows.is_empty()) {
-            let extra = locate(&lons, &lats, &mut summary)?;
+            let extra = locate(&lons, &lats, &rows, &mut summary)?;
             for (row, cells) in rows.iter().zip(extra) {
                 let mut out = row.clone();
                 out.extend(cells);
@@ -158,14 +165,14 @@ where
     Ok(summary)
 }
 
-fn row_error(input: &Path, e: &csv::Error) -> String {
+pub fn row_error(input: &Path, e: &csv::Error) -> String {
     match e.position() {
         Some(p) => format!("{} line {}: malformed CSV: {e}", input.display(), p.line()),
         None => format!("{}: malformed CSV: {e}", input.display()),
     }
 }
 
-fn parse_point(
+pub fn parse_point(
     record: &csv::StringRecord,
     ilon: usize,
     ilat: usize,

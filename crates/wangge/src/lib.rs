@@ -2,13 +2,17 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod assets;
+pub mod catalog;
 pub mod codes;
 pub mod crs;
+pub mod dispatch;
 pub mod error;
 pub mod generate;
 pub mod io;
 pub mod locate;
 pub mod model;
+pub mod nearest;
 pub mod synth;
 
 pub use crs::Crs;

@@ -49,6 +49,9 @@ pub struct Manifest {
     pub parent_tolerance_m: f64,
     /// Levels, top first.
     pub levels: Vec<LevelSpec>,
+    /// Code tables, departments, assets and workers for dispatch (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatch: Option<super::dispatch_spec::DispatchSpec>,
 }
 
 fn default_tolerance() -> f64 {
@@ -244,6 +247,7 @@ pub fn export_dir(city: &City, dir: &Path, crs: Crs, name: &str) -> Result<PathB
         crs,
         parent_tolerance_m: default_tolerance(),
         levels,
+        dispatch: None,
     };
     let text = toml::to_string(&manifest).map_err(|e| Error::Manifest {
         path: dir.join("city.toml").display().to_string(),

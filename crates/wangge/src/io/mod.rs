@@ -1,5 +1,6 @@
 //! Reading and writing cities: GeoJSON levels, manifests and binary snapshots.
 
+pub mod dispatch_spec;
 pub mod geojson;
 pub mod manifest;
 pub mod snapshot;

@@ -76,6 +76,15 @@ impl<'a> Located<'a> {
     pub fn chain(&self) -> Vec<&'a Region> {
         self.city.chain(self.leaf)
     }
+    /// Ids of the owner and its ancestors, the owner first.
+    pub fn chain_ids(&self) -> impl Iterator<Item = RegionId> + 'a {
+        let city = self.city;
+        std::iter::successors(Some(self.leaf), move |&id| city.region(id).parent)
+    }
+    /// The city the point was located in.
+    pub fn city(&self) -> &'a City {
+        self.city
+    }
     /// The owning region at a level, if the owner is at that level or below it.
     pub fn at_level(&self, level: usize) -> Option<&'a Region> {
         self.chain().into_iter().find(|r| r.level == level)

@@ -8,6 +8,8 @@
 //!
 //! Everything generated is synthetic: no open street, community or grid boundaries exist.
 
+pub mod inventory;
+
 use crate::codes::CodeKind;
 use crate::error::{Error, Location, Result};
 use crate::generate::{self, PartitionOptions};

@@ -1,0 +1,146 @@
+//! `wangge nearest`.
+
+use crate::points::{parse_point, row_error, PointColumns};
+use crate::{ctx, CliResult};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use wangge::assets::{read_csv, read_geojson, AssetFields, AssetFilter, AssetSet};
+use wangge::catalog::Catalog;
+use wangge::crs::Converter;
+use wangge::Crs;
+
+#[derive(Args)]
+pub struct NearestArgs {
+    /// Assets: GeoJSON Points (.geojson/.json) or CSV with lon/lat columns. Ids are 16-digit
+    /// (legacy) or 17-digit (GB/T 47678.5) component ids whose class is in the code table.
+    #[arg(long)]
+    assets: PathBuf,
+    /// Property / column with the asset id.
+    #[arg(long, default_value = "id")]
+    id_property: String,
+    /// CRS of the asset file.
+    #[arg(long, default_value = "wgs84")]
+    assets_crs: Crs,
+    /// Extra code table (TOML) with the city's local classes, merged into the built-in ones.
+    #[arg(long)]
+    codes: Option<PathBuf>,
+    /// CSV of query points with a header row.
+    #[arg(long)]
+    points: PathBuf,
+    /// CRS of the points.
+    #[arg(long, default_value = "wgs84")]
+    points_crs: Crs,
+    /// Name of the longitude column.
+    #[arg(long, default_value = "lon")]
+    lon_column: String,
+    /// Name of the latitude column.
+    #[arg(long, default_value = "lat")]
+    lat_column: String,
+    /// Neighbours per point.
+    #[arg(short, default_value_t = 1)]
+    k: usize,
+    /// Farthest neighbour, metres (geodesic).
+    #[arg(long)]
+    max_distance: Option<f64>,
+    /// Only assets whose class starts with this prefix ("01" = 公用设施, "0113" = hydrants).
+    #[arg(long)]
+    class: Vec<String>,
+    /// Output CSV: row (1-based data row of the input), rank, asset_id, distance_m.
+    #[arg(long)]
+    out: PathBuf,
+    /// Skip malformed rows and bad coordinates (reported on stderr) instead of stopping.
+    #[arg(long)]
+    skip_invalid: bool,
+}
+
+pub fn run(args: NearestArgs) -> CliResult {
+    let start = std::time::Instant::now();
+    let mut catalog = Catalog::builtin();
+    if let Some(path) = &args.codes {
+        ctx(catalog.merge(ctx(Catalog::load(path))?))?;
+    }
+    let assets = load_assets(&args.assets, &args.id_property, args.assets_crs, &catalog)?;
+    eprintln!("indexed {} assets in {:.2?}", assets.len(), start.elapsed());
+    let filter = AssetFilter::classes(args.class.clone());
+    let converter = Converter::default();
+    let cols = PointColumns {
+        lon: &args.lon_column,
+        lat: &args.lat_column,
+        skip_invalid: args.skip_invalid,
+    };
+    let mut reader = csv::Reader::from_path(&args.points)
+        .map_err(|e| format!("{}: {e}", args.points.display()))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| row_error(&args.points, &e))?
+        .clone();
+    let find = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| format!("{}: no column {name:?}", args.points.display()))
+    };
+    let (ilon, ilat) = (find(cols.lon)?, find(cols.lat)?);
+    let mut writer =
+        csv::Writer::from_path(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    writer
+        .write_record(["row", "rank", "asset_id", "distance_m"])
+        .map_err(|e| e.to_string())?;
+    let (mut rows, mut queried) = (0usize, std::time::Duration::ZERO);
+    for (n, record) in reader.records().enumerate() {
+        let row = n + 1;
+        let point = record
+            .map_err(|e| row_error(&args.points, &e))
+            .and_then(|r| parse_point(&r, ilon, ilat, &cols));
+        let (x, y) = match point {
+            Ok(p) => p,
+            Err(why) if args.skip_invalid => {
+                eprintln!("{} row {row}: {why}; skipped", args.points.display());
+                continue;
+            }
+            Err(why) => return Err(format!("{} row {row}: {why}", args.points.display())),
+        };
+        let (x, y) = converter.to_wgs84(args.points_crs, x, y);
+        let t = std::time::Instant::now();
+        let hits = assets.nearest(x, y, args.k, args.max_distance, &filter);
+        queried += t.elapsed();
+        for (rank, (a, d)) in hits.iter().enumerate() {
+            writer
+                .write_record([
+                    row.to_string(),
+                    (rank + 1).to_string(),
+                    a.id.clone(),
+                    format!("{d:.3}"),
+                ])
+                .map_err(|e| e.to_string())?;
+        }
+        rows += 1;
+    }
+    writer.flush().map_err(|e| e.to_string())?;
+    eprintln!(
+        "{rows} points, k = {}: queries {queried:.2?} ({:.0} queries/s), total {:.2?}",
+        args.k,
+        rows as f64 / queried.as_secs_f64().max(1e-9),
+        start.elapsed()
+    );
+    Ok(())
+}
+
+fn load_assets(path: &Path, id: &str, crs: Crs, catalog: &Catalog) -> CliResult<AssetSet> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let fields = AssetFields {
+        id: id.to_string(),
+        ..AssetFields::default()
+    };
+    let name = path.display().to_string();
+    let converter = Converter::default();
+    let inputs = if path
+        .extension()
+        .is_some_and(|e| e == "geojson" || e == "json")
+    {
+        ctx(read_geojson(&name, &text, &fields, crs, &converter))?
+    } else {
+        ctx(read_csv(&name, &text, &fields, crs, &converter))?
+    };
+    ctx(AssetSet::build(None, catalog, inputs))
+}

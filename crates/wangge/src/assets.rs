@@ -1,0 +1,521 @@
+//! The component inventory (部件): coded assets at points, with their departments and state.
+//!
+//! Each asset has a 16-digit legacy or 17-digit GB/T 47678.5 id whose embedded class must exist
+//! in the loaded [`Catalog`]; 主管 (regulator), 权属 (owner) and 养护 (maintainer) department
+//! codes; a state; free attributes. Its grid is derived by [`City::locate`]; a grid code given in
+//! the input that disagrees is reported in [`AssetSet::grid_mismatches`], not silently kept.
+//!
+//! Assets are kept sorted by id, so index order is id order and ties in nearest queries resolve
+//! by id.
+
+use crate::catalog::{prefix_matches, AssetId, Catalog};
+use crate::crs::{Converter, Crs};
+use crate::error::{Error, Result};
+use crate::model::{City, RegionId};
+use crate::nearest::{Neighbor, PointIndex};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// An asset's state (GB/T 47678.5 GLBJZT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AssetState {
+    /// 完好
+    Intact,
+    /// 破损
+    Damaged,
+    /// 丢失
+    Lost,
+    /// 废弃
+    Abandoned,
+    /// 移除
+    Removed,
+}
+
+impl AssetState {
+    /// All states, in the standard's order.
+    pub const ALL: [AssetState; 5] = [
+        AssetState::Intact,
+        AssetState::Damaged,
+        AssetState::Lost,
+        AssetState::Abandoned,
+        AssetState::Removed,
+    ];
+
+    /// The standard's Chinese name.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            AssetState::Intact => "完好",
+            AssetState::Damaged => "破损",
+            AssetState::Lost => "丢失",
+            AssetState::Abandoned => "废弃",
+            AssetState::Removed => "移除",
+        }
+    }
+
+    /// The English name used in files (`intact`, `damaged`, …).
+    pub fn english(self) -> &'static str {
+        match self {
+            AssetState::Intact => "intact",
+            AssetState::Damaged => "damaged",
+            AssetState::Lost => "lost",
+            AssetState::Abandoned => "abandoned",
+            AssetState::Removed => "removed",
+        }
+    }
+}
+
+impl std::str::FromStr for AssetState {
+    type Err = String;
+    /// Accepts the Chinese or English name; empty means 完好.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(AssetState::Intact);
+        }
+        AssetState::ALL
+            .into_iter()
+            .find(|st| st.chinese() == s || st.english().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown state {s:?} (expected 完好/破损/丢失/废弃/移除 or intact/damaged/lost/abandoned/removed)"))
+    }
+}
+
+/// One asset as read from a file, before it is checked.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AssetInput {
+    /// 16- or 17-digit component id.
+    pub id: String,
+    /// Class code, if the file gives one (it must match the id's embedded class).
+    pub class: Option<String>,
+    /// Name (e.g. 雨水井盖).
+    pub name: String,
+    /// Longitude, WGS84.
+    pub lon: f64,
+    /// Latitude, WGS84.
+    pub lat: f64,
+    /// 主管部门 code.
+    pub main_dept: Option<String>,
+    /// 权属单位 code.
+    pub owner_dept: Option<String>,
+    /// 养护单位 code.
+    pub maintainer_dept: Option<String>,
+    /// State as written (Chinese or English; empty = 完好).
+    pub state: String,
+    /// Grid code given in the input (BGID / SZDYWGBSM), checked against the located grid.
+    pub grid: Option<String>,
+    /// Other attributes, kept as strings.
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// A checked asset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Asset {
+    /// Component id.
+    pub id: String,
+    /// Class code (4-digit legacy or 5-digit GB/T 47678.5), from the id.
+    pub class: String,
+    /// Name.
+    pub name: String,
+    /// Longitude, WGS84.
+    pub lon: f64,
+    /// Latitude, WGS84.
+    pub lat: f64,
+    /// 主管部门 code.
+    pub main_dept: Option<String>,
+    /// 权属单位 code.
+    pub owner_dept: Option<String>,
+    /// 养护单位 code.
+    pub maintainer_dept: Option<String>,
+    /// State.
+    pub state: AssetState,
+    /// The region that owns the asset's point (deepest level), if any.
+    pub region: Option<RegionId>,
+    /// Other attributes.
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// An input grid code that differs from the grid the asset's point lies in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridMismatch {
+    /// The asset.
+    pub asset: String,
+    /// The grid code the input gave.
+    pub given: String,
+    /// The code of the region that owns the point (`None`: outside the city).
+    pub located: Option<String>,
+}
+
+/// Which assets a query considers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssetFilter {
+    /// Class code prefixes ("01" = every 公用设施, "0103" = exactly 雨水井盖); empty = all.
+    pub class_prefixes: Vec<String>,
+    /// States to keep; empty = all.
+    pub states: Vec<AssetState>,
+}
+
+impl AssetFilter {
+    /// Assets whose class starts with any of `prefixes`.
+    pub fn classes<S: Into<String>>(prefixes: impl IntoIterator<Item = S>) -> Self {
+        AssetFilter {
+            class_prefixes: prefixes.into_iter().map(Into::into).collect(),
+            states: Vec::new(),
+        }
+    }
+
+    /// True when the asset passes.
+    pub fn accepts(&self, a: &Asset) -> bool {
+        (self.class_prefixes.is_empty()
+            || self
+                .class_prefixes
+                .iter()
+                .any(|p| prefix_matches(p, &a.class)))
+            && (self.states.is_empty() || self.states.contains(&a.state))
+    }
+}
+
+/// The checked, indexed inventory.
+#[derive(Debug, Clone)]
+pub struct AssetSet {
+    assets: Vec<Asset>,
+    by_id: HashMap<String, u32>,
+    index: PointIndex,
+    mismatches: Vec<GridMismatch>,
+}
+
+impl AssetSet {
+    /// Checks, locates and indexes assets. Errors name the asset's input position and id.
+    /// Without a city, assets get no region and input grid codes are not checked.
+    pub fn build(
+        city: Option<&City>,
+        catalog: &Catalog,
+        inputs: Vec<AssetInput>,
+    ) -> Result<AssetSet> {
+        let mut assets = Vec::with_capacity(inputs.len());
+        let mut mismatches = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::with_capacity(inputs.len());
+        for (i, input) in inputs.into_iter().enumerate() {
+            let context = format!("asset {i} (id {:?})", input.id);
+            let id = AssetId::parse(catalog, &context, &input.id)?;
+            let class = id.class_code().to_string();
+            if let Some(given) = input.class.as_deref().filter(|c| !c.is_empty()) {
+                if given != class {
+                    return Err(Error::InvalidAssetId {
+                        context,
+                        id: input.id,
+                        reason: format!("embeds class {class} but the class field says {given}"),
+                    });
+                }
+            }
+            if let Some(first) = seen.insert(input.id.clone(), i) {
+                return Err(Error::DuplicateId {
+                    context: format!("{context}, first at asset {first}"),
+                    id: input.id,
+                });
+            }
+            if !(input.lon.is_finite() && input.lat.is_finite())
+                || input.lon.abs() > 180.0
+                || input.lat.abs() > 90.0
+            {
+                return Err(Error::InvalidPoint {
+                    index: i,
+                    lon: input.lon,
+                    lat: input.lat,
+                    reason: format!("{context}: coordinates not finite or out of range"),
+                });
+            }
+            let state = input.state.parse().map_err(|reason| Error::Table {
+                source_name: context.clone(),
+                reason,
+            })?;
+            let region = city
+                .and_then(|c| c.locate(input.lon, input.lat))
+                .map(|h| h.leaf_id());
+            if let (Some(city), Some(given)) = (city, input.grid.filter(|g| !g.is_empty())) {
+                let located = region.map(|r| city.region(r).code.clone());
+                if located.as_deref() != Some(given.as_str()) {
+                    mismatches.push(GridMismatch {
+                        asset: input.id.clone(),
+                        given,
+                        located,
+                    });
+                }
+            }
+            assets.push(Asset {
+                id: input.id,
+                class,
+                name: input.name,
+                lon: input.lon,
+                lat: input.lat,
+                main_dept: input.main_dept,
+                owner_dept: input.owner_dept,
+                maintainer_dept: input.maintainer_dept,
+                state,
+                region,
+                attributes: input.attributes,
+            });
+        }
+        assets.sort_by(|a, b| a.id.cmp(&b.id));
+        let by_id = assets
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.clone(), i as u32))
+            .collect();
+        let lons: Vec<f64> = assets.iter().map(|a| a.lon).collect();
+        let lats: Vec<f64> = assets.iter().map(|a| a.lat).collect();
+        let index = PointIndex::new(&lons, &lats)?;
+        Ok(AssetSet {
+            assets,
+            by_id,
+            index,
+            mismatches,
+        })
+    }
+
+    /// All assets, sorted by id.
+    pub fn assets(&self) -> &[Asset] {
+        &self.assets
+    }
+    /// Number of assets.
+    pub fn len(&self) -> usize {
+        self.assets.len()
+    }
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.assets.is_empty()
+    }
+    /// An asset by id.
+    pub fn get(&self, id: &str) -> Option<&Asset> {
+        self.by_id.get(id).map(|&i| &self.assets[i as usize])
+    }
+    /// Input grid codes that disagree with the located grid.
+    pub fn grid_mismatches(&self) -> &[GridMismatch] {
+        &self.mismatches
+    }
+
+    /// The `k` nearest assets passing `filter` (geodesic metres, exact order, ties by id).
+    pub fn nearest(
+        &self,
+        lon: f64,
+        lat: f64,
+        k: usize,
+        max_distance_m: Option<f64>,
+        filter: &AssetFilter,
+    ) -> Vec<(&Asset, f64)> {
+        self.resolve(self.index.nearest(lon, lat, k, max_distance_m, |i| {
+            filter.accepts(&self.assets[i as usize])
+        }))
+    }
+
+    /// Every asset passing `filter` within `radius_m` (geodesic), nearest first, ties by id.
+    pub fn within(
+        &self,
+        lon: f64,
+        lat: f64,
+        radius_m: f64,
+        filter: &AssetFilter,
+    ) -> Vec<(&Asset, f64)> {
+        self.resolve(self.index.within(lon, lat, radius_m, |i| {
+            filter.accepts(&self.assets[i as usize])
+        }))
+    }
+
+    fn resolve(&self, hits: Vec<Neighbor>) -> Vec<(&Asset, f64)> {
+        hits.into_iter()
+            .map(|n| (&self.assets[n.index as usize], n.distance_m))
+            .collect()
+    }
+}
+
+/// Names of the fields an asset file uses. [`AssetFields::default`] uses plain English names;
+/// [`AssetFields::legacy`] the names of legacy 数字城管 exchange payloads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AssetFields {
+    /// Component id (default `id`; legacy `ObjID`).
+    pub id: String,
+    /// Class code, optional (default `class`).
+    pub class: String,
+    /// Name (default `name`; legacy `ObjName`).
+    pub name: String,
+    /// 主管部门 code (default `main_dept`; legacy `DeptCode1`).
+    pub main_dept: String,
+    /// 权属单位 code (default `owner_dept`; legacy `DeptCode2`).
+    pub owner_dept: String,
+    /// 养护单位 code (default `maintainer_dept`; legacy `DeptCode3`).
+    pub maintainer_dept: String,
+    /// State (default `state`; legacy `ObjState`).
+    pub state: String,
+    /// Grid code (default `grid`; legacy `BGID`).
+    pub grid: String,
+    /// CSV only: longitude column (default `lon`).
+    pub lon: String,
+    /// CSV only: latitude column (default `lat`).
+    pub lat: String,
+}
+
+impl Default for AssetFields {
+    fn default() -> Self {
+        AssetFields {
+            id: "id".into(),
+            class: "class".into(),
+            name: "name".into(),
+            main_dept: "main_dept".into(),
+            owner_dept: "owner_dept".into(),
+            maintainer_dept: "maintainer_dept".into(),
+            state: "state".into(),
+            grid: "grid".into(),
+            lon: "lon".into(),
+            lat: "lat".into(),
+        }
+    }
+}
+
+impl AssetFields {
+    /// Field names of legacy exchange payloads (ObjID, ObjName, DeptCode1-3, ObjState, BGID,
+    /// PointX, PointY).
+    pub fn legacy() -> Self {
+        AssetFields {
+            id: "ObjID".into(),
+            class: "class".into(),
+            name: "ObjName".into(),
+            main_dept: "DeptCode1".into(),
+            owner_dept: "DeptCode2".into(),
+            maintainer_dept: "DeptCode3".into(),
+            state: "ObjState".into(),
+            grid: "BGID".into(),
+            lon: "PointX".into(),
+            lat: "PointY".into(),
+        }
+    }
+
+    /// Builds an input from a field lookup; other fields become attributes.
+    fn input<'a>(
+        &self,
+        fields: impl Iterator<Item = (&'a str, String)>,
+        lon: f64,
+        lat: f64,
+    ) -> AssetInput {
+        let mut a = AssetInput {
+            lon,
+            lat,
+            ..AssetInput::default()
+        };
+        for (key, value) in fields {
+            let opt = || Some(value.clone()).filter(|v| !v.is_empty());
+            match key {
+                k if k == self.id => a.id = value,
+                k if k == self.class => a.class = opt(),
+                k if k == self.name => a.name = value,
+                k if k == self.main_dept => a.main_dept = opt(),
+                k if k == self.owner_dept => a.owner_dept = opt(),
+                k if k == self.maintainer_dept => a.maintainer_dept = opt(),
+                k if k == self.state => a.state = value,
+                k if k == self.grid => a.grid = opt(),
+                k if k == self.lon || k == self.lat => {}
+                k => {
+                    a.attributes.insert(k.to_string(), value);
+                }
+            }
+        }
+        a
+    }
+}
+
+/// Reads assets from a GeoJSON FeatureCollection of Points; coordinates in `crs` become WGS84.
+pub fn read_geojson(
+    source_name: &str,
+    text: &str,
+    fields: &AssetFields,
+    crs: Crs,
+    converter: &Converter,
+) -> Result<Vec<AssetInput>> {
+    use geojson::{GeoJson, GeometryValue, JsonValue};
+    let fail = |reason: String| Error::GeoJson {
+        source_name: source_name.to_string(),
+        reason,
+    };
+    let fc = match text.parse::<GeoJson>() {
+        Ok(GeoJson::FeatureCollection(fc)) => fc,
+        Ok(_) => return Err(fail("expected a FeatureCollection of Points".into())),
+        Err(e) => return Err(fail(e.to_string())),
+    };
+    fc.features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let (lon, lat) = match f.geometry.as_ref().map(|g| &g.value) {
+                Some(GeometryValue::Point { coordinates }) if coordinates.len() >= 2 => {
+                    converter.to_wgs84(crs, coordinates[0], coordinates[1])
+                }
+                Some(other) => {
+                    return Err(fail(format!(
+                        "feature {i}: expected a Point, found {}",
+                        other.type_name()
+                    )))
+                }
+                None => return Err(fail(format!("feature {i}: no geometry"))),
+            };
+            let props = f.properties.iter().flatten().map(|(k, v)| {
+                let s = match v {
+                    JsonValue::String(s) => s.clone(),
+                    JsonValue::Null => String::new(),
+                    other => other.to_string(),
+                };
+                (k.as_str(), s)
+            });
+            let input = fields.input(props, lon, lat);
+            if input.id.is_empty() {
+                return Err(fail(format!(
+                    "feature {i}: property {:?} (the id) is missing",
+                    fields.id
+                )));
+            }
+            Ok(input)
+        })
+        .collect()
+}
+
+/// Reads assets from CSV text with a header row; coordinates in `crs` become WGS84.
+pub fn read_csv(
+    source_name: &str,
+    text: &str,
+    fields: &AssetFields,
+    crs: Crs,
+    converter: &Converter,
+) -> Result<Vec<AssetInput>> {
+    let fail = |line: u64, reason: String| Error::Table {
+        source_name: format!("{source_name} line {line}"),
+        reason,
+    };
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| fail(1, e.to_string()))?
+        .clone();
+    for required in [&fields.id, &fields.lon, &fields.lat] {
+        if !headers.iter().any(|h| h == required) {
+            return Err(fail(1, format!("no column {required:?}")));
+        }
+    }
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record =
+            record.map_err(|e| fail(e.position().map_or(0, |p| p.line()), e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let get = |name: &str| -> Result<f64> {
+            let i = headers.iter().position(|h| h == name).unwrap_or(0);
+            let raw = record.get(i).unwrap_or("");
+            raw.trim()
+                .parse::<f64>()
+                .map_err(|_| fail(line, format!("column {name:?}: {raw:?} is not a number")))
+        };
+        let (lon, lat) = converter.to_wgs84(crs, get(&fields.lon)?, get(&fields.lat)?);
+        let pairs = headers
+            .iter()
+            .zip(record.iter())
+            .map(|(h, v)| (h, v.to_string()));
+        out.push(fields.input(pairs, lon, lat));
+    }
+    Ok(out)
+}
