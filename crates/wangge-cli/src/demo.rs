@@ -5,6 +5,7 @@ use rand::{RngExt, SeedableRng};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
+use wangge::dispatch::{DispatchOptions, Dispatcher};
 use wangge::{City, Crs, RegionId, NO_OWNER};
 
 /// The bundled manifest, found from the source tree.
@@ -14,7 +15,8 @@ const REPORTS: usize = 1_000_000;
 
 pub fn run() -> CliResult {
     let start = Instant::now();
-    let city = ctx(City::from_manifest(Path::new(MANIFEST)))?;
+    let dispatcher = ctx(Dispatcher::from_manifest(Path::new(MANIFEST)))?;
+    let city: &City = dispatcher.city();
     let built = start.elapsed();
     println!(
         "wangge demo: bundled Wuhan city ({})",
@@ -23,6 +25,12 @@ pub fn run() -> CliResult {
     for (i, level) in city.levels().iter().enumerate() {
         println!("  {level:>9}: {} regions", city.level_regions(i).count());
     }
+    println!(
+        "  {} departments, {} assets and {} workers (synthetic)",
+        dispatcher.departments().departments().len(),
+        dispatcher.assets().len(),
+        dispatcher.resources().snapshot().resources().len()
+    );
     println!("  built (read, generate, check, index) in {built:.2?}");
 
     // Reports as WeChat sends them: GCJ-02, mostly in 江汉区, some anywhere in central Wuhan.
@@ -112,7 +120,82 @@ pub fn run() -> CliResult {
         let chain = ctx_chain(&city, id);
         println!("  ({:.6}, {:.6}) → {chain}", lons[i], lats[i]);
     }
+    dispatch_reports(&dispatcher, &lons, &lats, &ids)?;
     println!("\ntotal {:.2?}", start.elapsed());
+    Ok(())
+}
+
+/// Categories of the sample reports: components and events, one fan-out class.
+const CATEGORIES: [&str; 7] = ["0103", "0118", "0114", "0305", "200501", "09001", "0102"];
+
+/// Dispatches the reports that fell into grids; prints latency and a few results.
+fn dispatch_reports(d: &Dispatcher, lons: &[f64], lats: &[f64], ids: &[u32]) -> CliResult {
+    let deepest = d.city().levels().len();
+    let in_grids: Vec<usize> = (0..ids.len())
+        .filter(|&i| ids[i] != NO_OWNER && d.city().chain(RegionId(ids[i])).len() == deepest)
+        .take(20_000)
+        .collect();
+    let options = DispatchOptions {
+        crs: Crs::Gcj02,
+        ..DispatchOptions::default()
+    };
+    let mut latencies = Vec::with_capacity(in_grids.len());
+    let mut examples = Vec::new();
+    for (n, &i) in in_grids.iter().enumerate() {
+        let category = CATEGORIES[n % CATEGORIES.len()];
+        let t = Instant::now();
+        let r = ctx(d.dispatch(lons[i], lats[i], category, &options))?;
+        latencies.push(t.elapsed());
+        if n < CATEGORIES.len() {
+            examples.push(r);
+        }
+    }
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize];
+    println!(
+        "\ndispatched {} reports (GCJ-02 → grid chain → departments → 3 nearest on-duty workers, 3 nearest assets of the class, 2 hydrants): median {:.1?}, p99 {:.1?} per report",
+        latencies.len(),
+        pct(0.5),
+        pct(0.99)
+    );
+    for r in examples {
+        let grid = r.chain.last().map(|g| g.code.as_str()).unwrap_or("-");
+        println!("  {} {} in grid {grid}", r.category, r.category_name);
+        for m in r.departments.iter().take(5) {
+            println!("    → {} {} ({:?})", m.code, m.name, m.reason);
+        }
+        let list = |v: Vec<String>| {
+            if v.is_empty() {
+                "-".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        println!(
+            "    workers: {}",
+            list(
+                r.workers
+                    .iter()
+                    .map(|w| format!(
+                        "{} {:.0} m{}",
+                        w.id,
+                        w.distance_m,
+                        if w.same_grid { " (same grid)" } else { "" }
+                    ))
+                    .collect()
+            )
+        );
+        println!(
+            "    nearest {}: {}",
+            r.category,
+            list(
+                r.assets
+                    .iter()
+                    .map(|a| format!("{} {:.0} m ({})", a.id, a.distance_m, a.state))
+                    .collect()
+            )
+        );
+    }
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use wangge::Crs;
 
 #[derive(Args)]
 pub struct DispatchArgs {
-    /// City manifest with a [dispatch] section (code tables, departments, assets, workers).
+    /// City manifest with a `[dispatch]` section (code tables, departments, assets, workers).
     #[arg(long)]
     city: PathBuf,
     /// CSV of reports with a header row: coordinates, a category column and optionally an

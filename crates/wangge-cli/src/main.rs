@@ -40,7 +40,7 @@ enum Command {
     /// Dispatch reports (智能派单): grid chain, responsible departments with the rule that
     /// chose each, nearest on-duty workers, nearest assets of the reported class and hydrants.
     ///
-    /// The manifest's [dispatch] section names the code tables, departments, assets and
+    /// The manifest's `[dispatch]` section names the code tables, departments, assets and
     /// workers. Each report row needs coordinates and a category (component class such as 0103,
     /// or an event code); an optional asset id column names the reported asset.
     Dispatch(dispatch::DispatchArgs),

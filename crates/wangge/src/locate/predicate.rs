@@ -40,7 +40,7 @@ pub struct PreparedRegion {
     bands: Option<Bands>,
 }
 
-/// Regions with more edges than this get a [`Bands`] index.
+/// Regions with more edges than this get a band index (see [`PreparedRegion`]).
 pub const BAND_MIN_EDGES: usize = 32;
 
 /// Edges bucketed by horizontal band (compressed rows: `edges[offsets[i]..offsets[i + 1]]`).
