@@ -117,7 +117,7 @@ pub fn run() -> CliResult {
         .enumerate()
         .filter(|&(_, &id)| id != NO_OWNER && city.chain(RegionId(id)).len() == deepest);
     for (i, &id) in examples.take(3) {
-        let chain = ctx_chain(&city, id);
+        let chain = ctx_chain(city, id);
         println!("  ({:.6}, {:.6}) → {chain}", lons[i], lats[i]);
     }
     dispatch_reports(&dispatcher, &lons, &lats, &ids)?;
