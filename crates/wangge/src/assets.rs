@@ -12,7 +12,7 @@ use crate::catalog::{prefix_matches, AssetId, Catalog};
 use crate::crs::{Converter, Crs};
 use crate::error::{Error, Result};
 use crate::model::{City, RegionId};
-use crate::nearest::{Neighbor, PointIndex};
+use crate::nearest::{PointSet, Positioned};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -174,12 +174,19 @@ impl AssetFilter {
     }
 }
 
+impl Positioned for Asset {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn lon_lat(&self) -> (f64, f64) {
+        (self.lon, self.lat)
+    }
+}
+
 /// The checked, indexed inventory.
 #[derive(Debug, Clone)]
 pub struct AssetSet {
-    assets: Vec<Asset>,
-    by_id: HashMap<String, u32>,
-    index: PointIndex,
+    assets: PointSet<Asset>,
     mismatches: Vec<GridMismatch>,
 }
 
@@ -255,38 +262,27 @@ impl AssetSet {
                 attributes: input.attributes,
             });
         }
-        assets.sort_by(|a, b| a.id.cmp(&b.id));
-        let by_id = assets
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id.clone(), i as u32))
-            .collect();
-        let lons: Vec<f64> = assets.iter().map(|a| a.lon).collect();
-        let lats: Vec<f64> = assets.iter().map(|a| a.lat).collect();
-        let index = PointIndex::new(&lons, &lats)?;
         Ok(AssetSet {
-            assets,
-            by_id,
-            index,
+            assets: PointSet::new("assets", assets)?,
             mismatches,
         })
     }
 
     /// All assets, sorted by id.
     pub fn assets(&self) -> &[Asset] {
-        &self.assets
+        self.assets.items()
     }
     /// Number of assets.
     pub fn len(&self) -> usize {
-        self.assets.len()
+        self.assets().len()
     }
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
-        self.assets.is_empty()
+        self.assets().is_empty()
     }
     /// An asset by id.
     pub fn get(&self, id: &str) -> Option<&Asset> {
-        self.by_id.get(id).map(|&i| &self.assets[i as usize])
+        self.assets.get(id)
     }
     /// Input grid codes that disagree with the located grid.
     pub fn grid_mismatches(&self) -> &[GridMismatch] {
@@ -302,9 +298,8 @@ impl AssetSet {
         max_distance_m: Option<f64>,
         filter: &AssetFilter,
     ) -> Vec<(&Asset, f64)> {
-        self.resolve(self.index.nearest(lon, lat, k, max_distance_m, |i| {
-            filter.accepts(&self.assets[i as usize])
-        }))
+        self.assets
+            .nearest(lon, lat, k, max_distance_m, |a| filter.accepts(a))
     }
 
     /// Every asset passing `filter` within `radius_m` (geodesic), nearest first, ties by id.
@@ -315,15 +310,8 @@ impl AssetSet {
         radius_m: f64,
         filter: &AssetFilter,
     ) -> Vec<(&Asset, f64)> {
-        self.resolve(self.index.within(lon, lat, radius_m, |i| {
-            filter.accepts(&self.assets[i as usize])
-        }))
-    }
-
-    fn resolve(&self, hits: Vec<Neighbor>) -> Vec<(&Asset, f64)> {
-        hits.into_iter()
-            .map(|n| (&self.assets[n.index as usize], n.distance_m))
-            .collect()
+        self.assets
+            .within(lon, lat, radius_m, |a| filter.accepts(a))
     }
 }
 

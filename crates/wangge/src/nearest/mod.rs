@@ -69,6 +69,9 @@
 //! is a small part of the points, build a separate [`PointIndex`] for it.
 
 mod bound;
+mod point_set;
+
+pub use point_set::{PointSet, Positioned};
 #[cfg(test)]
 mod tests;
 
