@@ -37,7 +37,8 @@ pub struct DispatchArgs {
     /// Output CSV: every input column plus chain, departments, workers, assets, hydrants.
     #[arg(long)]
     out: PathBuf,
-    /// Report bad rows on stderr and leave them out instead of stopping.
+    /// Report bad rows (bad coordinates, unknown categories or asset ids) on stderr and leave
+    /// them out instead of stopping.
     #[arg(long)]
     skip_invalid: bool,
 }
@@ -104,12 +105,19 @@ pub fn run(args: DispatchArgs) -> CliResult {
                 };
                 let cat = row.get(category).unwrap_or("").trim();
                 let line = row.position().map_or(0, |p| p.line());
-                let result = timed(summary, || dispatcher.dispatch(x, y, cat, &options))
-                    .map_err(|e| format!("{} line {line}: {e}", args.reports.display()))?;
+                let result = match timed(summary, || dispatcher.dispatch(x, y, cat, &options)) {
+                    Ok(r) => r,
+                    Err(e) if args.skip_invalid => {
+                        eprintln!("{} line {line}: {e}; skipped", args.reports.display());
+                        out.push(None);
+                        continue;
+                    }
+                    Err(e) => return Err(format!("{} line {line}: {e}", args.reports.display())),
+                };
                 if result.chain.is_empty() {
                     summary.unowned += 1;
                 }
-                out.push(columns(&result));
+                out.push(Some(columns(&result)));
             }
             Ok(out)
         },

@@ -84,7 +84,7 @@ pub fn run(args: LocateArgs) -> CliResult {
                             cells[r.level] = r.code.clone();
                         }
                     }
-                    cells
+                    Some(cells)
                 })
                 .collect())
         },

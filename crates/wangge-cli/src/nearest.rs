@@ -42,10 +42,11 @@ pub struct NearestArgs {
     /// Farthest neighbour, metres (geodesic).
     #[arg(long)]
     max_distance: Option<f64>,
-    /// Only assets whose class starts with this prefix ("01" = 公用设施, "0113" = hydrants).
+    /// Only assets of this class ("0113" = 消防设施) or major class ("01" = 公用设施); repeat
+    /// for several. Must be a class or major class of the code table.
     #[arg(long)]
     class: Vec<String>,
-    /// Output CSV: row (1-based data row of the input), rank, asset_id, distance_m.
+    /// Output CSV: row (1-based number of the input's data row), rank, asset_id, distance_m.
     #[arg(long)]
     out: PathBuf,
     /// Skip malformed rows and bad coordinates (reported on stderr) instead of stopping.
@@ -58,6 +59,16 @@ pub fn run(args: NearestArgs) -> CliResult {
     let mut catalog = Catalog::builtin();
     if let Some(path) = &args.codes {
         ctx(catalog.merge(ctx(Catalog::load(path))?))?;
+    }
+    if let Some(c) = args.class.iter().find(|c| !catalog.knows_prefix(c)) {
+        return Err(format!(
+            "--class {c:?} is neither a class nor a major class of the code table"
+        ));
+    }
+    if let Some(m) = args.max_distance.filter(|m| !(m.is_finite() && *m >= 0.0)) {
+        return Err(format!(
+            "--max-distance {m} must be a finite number of metres >= 0"
+        ));
     }
     let assets = load_assets(&args.assets, &args.id_property, args.assets_crs, &catalog)?;
     eprintln!("indexed {} assets in {:.2?}", assets.len(), start.elapsed());
@@ -88,17 +99,22 @@ pub fn run(args: NearestArgs) -> CliResult {
         .map_err(|e| e.to_string())?;
     let (mut rows, mut queried) = (0usize, std::time::Duration::ZERO);
     for (n, record) in reader.records().enumerate() {
-        let row = n + 1;
-        let point = record
-            .map_err(|e| row_error(&args.points, &e))
-            .and_then(|r| parse_point(&r, ilon, ilat, &cols));
-        let (x, y) = match point {
+        let point = match record {
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line());
+                parse_point(&r, ilon, ilat, &cols)
+                    .map(|p| (n + 1, p))
+                    .map_err(|why| format!("{} line {line}: {why}", args.points.display()))
+            }
+            Err(e) => Err(row_error(&args.points, &e)),
+        };
+        let (row, (x, y)) = match point {
             Ok(p) => p,
             Err(why) if args.skip_invalid => {
-                eprintln!("{} row {row}: {why}; skipped", args.points.display());
+                eprintln!("{why}; skipped");
                 continue;
             }
-            Err(why) => return Err(format!("{} row {row}: {why}", args.points.display())),
+            Err(why) => return Err(why),
         };
         let (x, y) = converter.to_wgs84(args.points_crs, x, y);
         let t = std::time::Instant::now();
@@ -142,5 +158,6 @@ fn load_assets(path: &Path, id: &str, crs: Crs, catalog: &Catalog) -> CliResult<
     } else {
         ctx(read_csv(&name, &text, &fields, crs, &converter))?
     };
-    ctx(AssetSet::build(None, catalog, inputs))
+    // Asset numbers in errors count features / data rows from 0 in this file.
+    AssetSet::build(None, catalog, inputs).map_err(|e| format!("{name}: {e}"))
 }

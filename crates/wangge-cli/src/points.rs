@@ -48,7 +48,8 @@ impl Summary {
 }
 
 /// Reads `input`, calls `locate(lons, lats, rows)` per chunk of valid rows (it returns the
-/// extra columns for each row) and writes every input column plus `extra_headers`.
+/// extra columns for each row, or `None` for a row it rejected and reported, which is left out
+/// and counted as skipped) and writes every input column plus `extra_headers`.
 pub fn run<F>(
     input: &Path,
     output: &Path,
@@ -58,7 +59,12 @@ pub fn run<F>(
     mut locate: F,
 ) -> CliResult<Summary>
 where
-    F: FnMut(&[f64], &[f64], &[csv::StringRecord], &mut Summary) -> CliResult<Vec<Vec<String>>>,
+    F: FnMut(
+        &[f64],
+        &[f64],
+        &[csv::StringRecord],
+        &mut Summary,
+    ) -> CliResult<Vec<Option<Vec<String>>>>,
 {
     let file = File::open(input).map_err(|e| format!("{}: {e}", input.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -145,6 +151,10 @@ where
         if rows.len() == CHUNK || (!more && !rows.is_empty()) {
             let extra = locate(&lons, &lats, &rows, &mut summary)?;
             for (row, cells) in rows.iter().zip(extra) {
+                let Some(cells) = cells else {
+                    summary.skipped += 1;
+                    continue;
+                };
                 let mut out = row.clone();
                 out.extend(cells);
                 writer.write_record(&out).map_err(|e| e.to_string())?;

@@ -493,6 +493,22 @@ impl Catalog {
             .map(|m| m.name.as_str())
     }
 
+    /// True when `prefix` can select categories in [`prefix_matches`]: a class code of the
+    /// table, or a major class of either scheme ("01", "0103", "2005", "09001").
+    ///
+    /// ```
+    /// use wangge::catalog::Catalog;
+    /// let c = Catalog::builtin();
+    /// assert!(c.knows_prefix("01") && c.knows_prefix("0103") && c.knows_prefix("2005"));
+    /// assert!(!c.knows_prefix("011") && !c.knows_prefix("99") && !c.knows_prefix(""));
+    /// ```
+    pub fn knows_prefix(&self, prefix: &str) -> bool {
+        self.get(prefix).is_some()
+            || [Scheme::Legacy, Scheme::Gb47678]
+                .into_iter()
+                .any(|s| self.major_name(s, prefix).is_some())
+    }
+
     /// The GB/T 47678.5 code paired with a legacy code in the crosswalk.
     ///
     /// ```

@@ -19,7 +19,7 @@
 //! located chain must contain one of them, so it agrees with `locate` on every border), or a
 //! polygon of its own (tested with the same one-owner rule).
 
-use crate::catalog::{prefix_matches, Catalog, Scheme};
+use crate::catalog::{prefix_matches, Catalog};
 use crate::error::{Error, Location, Result};
 use crate::locate::PreparedRegion;
 use crate::model::geometry::{check_valid, to_multipolygon, RawMultiPolygon};
@@ -210,10 +210,7 @@ impl DepartmentTable {
                 });
             }
             for p in &d.handles {
-                let known_major = [Scheme::Legacy, Scheme::Gb47678]
-                    .into_iter()
-                    .any(|s| catalog.major_name(s, p).is_some());
-                if !known_major && !catalog.classes().any(|c| prefix_matches(p, &c.code)) {
+                if !catalog.knows_prefix(p) {
                     return Err(bad(format!(
                         "handles {p:?}, which is neither a major class nor matches a class of the code table"
                     )));

@@ -33,6 +33,8 @@ pub struct NearbyAssets {
     pub classes: Vec<String>,
     /// How many.
     pub k: usize,
+    /// Farthest to list, metres.
+    pub max_distance_m: Option<f64>,
 }
 
 /// Options of [`Dispatcher::dispatch`].
@@ -46,13 +48,13 @@ pub struct DispatchOptions {
     pub workers: usize,
     /// Resource kind that counts as a worker.
     pub worker_kind: String,
-    /// Farthest worker to return, metres.
+    /// Farthest worker to return, metres (default 5 km).
     pub worker_max_distance_m: Option<f64>,
     /// Number of assets of the reported class to return.
     pub assets: usize,
-    /// Farthest asset to return, metres.
+    /// Farthest asset of the reported class to return, metres (default 500 m).
     pub asset_max_distance_m: Option<f64>,
-    /// Extra nearby asset lists.
+    /// Extra nearby asset lists (default: the 2 nearest hydrants within 1 km).
     pub nearby: Vec<NearbyAssets>,
     /// Level whose region is the territorial owner (属地) when no department matches.
     pub territorial_level: String,
@@ -65,13 +67,14 @@ impl Default for DispatchOptions {
             asset_id: None,
             workers: 3,
             worker_kind: "worker".into(),
-            worker_max_distance_m: None,
+            worker_max_distance_m: Some(5_000.0),
             assets: 3,
             asset_max_distance_m: Some(500.0),
             nearby: vec![NearbyAssets {
                 label: "hydrants".into(),
                 classes: vec!["0113".into(), "01013".into()],
                 k: 2,
+                max_distance_m: Some(1_000.0),
             }],
             territorial_level: "street".into(),
         }
