@@ -1041,8 +1041,6 @@ fn dispatch_needs_a_dispatch_section() {
 }
 
 #[test]
-#[ignore = "bug: dispatch --skip-invalid (\"report bad rows on stderr and leave them out instead \
-            of stopping\") still stops at a row with an unknown category or asset id"]
 fn dispatch_skip_invalid_leaves_out_rows_with_unknown_codes() {
     let dir = TempDir::new("dispatch-skip-invalid");
     let reports = dir.write(
