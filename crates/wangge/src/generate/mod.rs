@@ -96,7 +96,6 @@ const TOL_PER_EXTENT: f64 = 1.0 / 67_108_864.0;
 /// Marker for "no id".
 const NONE: u32 = u32::MAX;
 
-
 /// Options for one [`partition`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartitionOptions {
