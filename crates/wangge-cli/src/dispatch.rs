@@ -65,6 +65,16 @@ pub fn run(args: DispatchArgs) -> CliResult {
         dispatcher.resources().snapshot().resources().len(),
         start.elapsed()
     );
+    let mismatches = dispatcher.assets().grid_mismatches();
+    if let Some(m) = mismatches.first() {
+        eprintln!(
+            "warning: {} assets name a grid other than the one they lie in (first: {} says {}, located {})",
+            mismatches.len(),
+            m.asset,
+            m.given,
+            m.located.as_deref().unwrap_or("outside the city")
+        );
+    }
     let mut reader = csv::Reader::from_path(&args.reports)
         .map_err(|e| format!("{}: {e}", args.reports.display()))?;
     let headers = reader.headers().map_err(|e| e.to_string())?.clone();
