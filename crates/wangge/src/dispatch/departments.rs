@@ -13,7 +13,8 @@
 //!    every candidate with the most specific prefix is responsible ([`Reason::Responsible`] with
 //!    `fanout`). Otherwise the first candidate is responsible and the rest follow as alternates.
 //! 4. With no candidate, the territorial owner (属地) of the point is responsible: its region
-//!    at the configured level, by default the street ([`Reason::Territorial`]).
+//!    at the configured level, by default the street, or the point's owner itself when the owner
+//!    lies above that level (a point in a gap) ([`Reason::Territorial`]).
 //!
 //! A jurisdiction is the whole city, a list of region codes of the city (exact: the point's
 //! located chain must contain one of them, so it agrees with `locate` on every border), or a
@@ -235,7 +236,21 @@ impl DepartmentTable {
                             })
                         })
                         .collect::<Result<Vec<_>>>()?;
-                    let area = ids.iter().map(|&r| city.region(r).area_m2).sum();
+                    // A listed region inside another listed one adds no area.
+                    let area = ids
+                        .iter()
+                        .filter(|&&r| {
+                            let mut up = city.region(r).parent;
+                            while let Some(p) = up {
+                                if ids.contains(&p) {
+                                    return false;
+                                }
+                                up = city.region(p).parent;
+                            }
+                            true
+                        })
+                        .map(|&r| city.region(r).area_m2)
+                        .sum();
                     (Jurisdiction::Regions(ids), area)
                 }
                 JurisdictionInput::Polygon { polygon } => {
@@ -335,11 +350,13 @@ impl DepartmentTable {
         }
         if out.is_empty() {
             if let Some(h) = hit {
+                // The chain's region at the requested level; the owner itself when the owner
+                // is above that level (a gap); without a level, the owner's parent.
                 let chain = h.chain();
-                let region = territorial_level
-                    .and_then(|l| chain.iter().find(|r| r.level == l))
-                    .or_else(|| chain.iter().rev().nth(1))
-                    .or(chain.last());
+                let owner_level = chain.len() - 1;
+                let level =
+                    territorial_level.map_or(owner_level.saturating_sub(1), |l| l.min(owner_level));
+                let region = chain.get(level);
                 if let Some(r) = region {
                     out.push(DepartmentMatch {
                         code: r.code.clone(),

@@ -259,8 +259,8 @@ impl Dispatcher {
             .nearby
             .iter()
             .map(|n| {
-                let hits =
-                    self.asset_hits(x, y, n.k, None, &AssetFilter::classes(n.classes.clone()));
+                let filter = AssetFilter::classes(n.classes.clone());
+                let hits = self.asset_hits(x, y, n.k, n.max_distance_m, &filter);
                 (n.label.clone(), hits)
             })
             .collect();
