@@ -1,0 +1,1 @@
+//! Shared helpers for the wangge benchmarks (placeholder until the benches land).

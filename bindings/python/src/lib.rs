@@ -1,0 +1,1 @@
+//! Python bindings of wangge (placeholder until the bindings land).
