@@ -202,12 +202,12 @@ pub fn parse_point(
         Ok(v)
     };
     let (x, y) = (get(ilon, cols.lon)?, get(ilat, cols.lat)?);
-    if x.abs() > 180.0 || y.abs() > 90.0 {
-        return Err(format!(
-            "coordinate out of range (lon {x}, lat {y}; need |lon| <= 180, |lat| <= 90)"
-        ));
+    match wangge::crs::coordinate_problem(x, y) {
+        None => Ok((x, y)),
+        Some(problem) => Err(format!(
+            "coordinate out of range: {problem} (lon {x}, lat {y})"
+        )),
     }
-    Ok((x, y))
 }
 
 /// Elapsed-time helper for the locate closure.

@@ -9,7 +9,7 @@
 //! by id.
 
 use crate::catalog::{prefix_matches, AssetId, Catalog};
-use crate::crs::{Converter, Crs};
+use crate::crs::{check_point, Converter, Crs};
 use crate::error::{Error, Result};
 use crate::model::{City, RegionId};
 use crate::nearest::{PointSet, Positioned};
@@ -220,17 +220,7 @@ impl AssetSet {
                     id: input.id,
                 });
             }
-            if !(input.lon.is_finite() && input.lat.is_finite())
-                || input.lon.abs() > 180.0
-                || input.lat.abs() > 90.0
-            {
-                return Err(Error::InvalidPoint {
-                    index: i,
-                    lon: input.lon,
-                    lat: input.lat,
-                    reason: format!("{context}: coordinates not finite or out of range"),
-                });
-            }
+            check_point(i, input.lon, input.lat, &context)?;
             let state = input.state.parse().map_err(|reason| Error::Table {
                 source_name: context.clone(),
                 reason,

@@ -391,20 +391,44 @@ impl Converter {
     /// assert!(Converter::default().to_wgs84_in_place(Crs::Bd09, &mut lons, &mut [0.0]).is_err());
     /// ```
     pub fn to_wgs84_in_place(&self, from: Crs, lons: &mut [f64], lats: &mut [f64]) -> Result<()> {
-        if lons.len() != lats.len() {
-            return Err(Error::LengthMismatch {
-                left_name: "lons",
-                left: lons.len(),
-                right_name: "lats",
-                right: lats.len(),
-            });
-        }
+        Error::check_lengths(lons, lats)?;
         if from != Crs::Wgs84 {
             for (lon, lat) in lons.iter_mut().zip(lats.iter_mut()) {
                 (*lon, *lat) = self.to_wgs84(from, *lon, *lat);
             }
         }
         Ok(())
+    }
+}
+
+/// Why a lon/lat pair is unusable, or `None` when it is a finite point with |lon| <= 180 and
+/// |lat| <= 90. The one validity rule for coordinates across the crate.
+pub fn coordinate_problem(lon: f64, lat: f64) -> Option<&'static str> {
+    if !lon.is_finite() || !lat.is_finite() {
+        Some("coordinate is not finite")
+    } else if lon.abs() > 180.0 {
+        Some("longitude is outside ±180°")
+    } else if lat.abs() > 90.0 {
+        Some("latitude is outside ±90°")
+    } else {
+        None
+    }
+}
+
+/// [`coordinate_problem`] as an [`Error::InvalidPoint`] naming `index` and `context`.
+pub fn check_point(index: usize, lon: f64, lat: f64, context: &str) -> Result<()> {
+    match coordinate_problem(lon, lat) {
+        None => Ok(()),
+        Some(problem) => Err(Error::InvalidPoint {
+            index,
+            lon,
+            lat,
+            reason: if context.is_empty() {
+                problem.to_string()
+            } else {
+                format!("{context}: {problem}")
+            },
+        }),
     }
 }
 

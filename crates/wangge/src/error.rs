@@ -252,6 +252,21 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// [`Error::LengthMismatch`] unless `lons` and `lats` have the same length.
+    pub fn check_lengths(lons: &[f64], lats: &[f64]) -> Result<()> {
+        if lons.len() == lats.len() {
+            return Ok(());
+        }
+        Err(Error::LengthMismatch {
+            left_name: "lons",
+            left: lons.len(),
+            right_name: "lats",
+            right: lats.len(),
+        })
+    }
+}
+
 /// Why snapshot bytes were rejected.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]

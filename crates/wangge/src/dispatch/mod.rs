@@ -18,7 +18,7 @@ pub use resources::{Resource, ResourceFilter, ResourcePool, ResourceSnapshot};
 
 use crate::assets::{Asset, AssetFilter, AssetInput, AssetSet};
 use crate::catalog::{Catalog, ClassKind};
-use crate::crs::Crs;
+use crate::crs::{check_point, Crs};
 use crate::error::{Error, Result};
 use crate::model::City;
 use serde::Serialize;
@@ -199,14 +199,7 @@ impl Dispatcher {
         category: &str,
         options: &DispatchOptions,
     ) -> Result<DispatchResult> {
-        if !(lon.is_finite() && lat.is_finite()) || lon.abs() > 180.0 || lat.abs() > 90.0 {
-            return Err(Error::InvalidPoint {
-                index: 0,
-                lon,
-                lat,
-                reason: "report location not finite or out of range".into(),
-            });
-        }
+        check_point(0, lon, lat, "report location")?;
         let class = self.catalog.require("report category", category)?;
         let asset: Option<&Asset> = match &options.asset_id {
             Some(id) => Some(self.assets.get(id).ok_or_else(|| Error::UnknownId {

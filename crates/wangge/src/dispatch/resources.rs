@@ -11,6 +11,7 @@
 //! see its update (the publish happens before the call returns); other threads see it at their
 //! next snapshot load. Rebuilding costs O(n log n): about a millisecond for 10,000 resources.
 
+use crate::crs::check_point;
 use crate::error::{Error, Result};
 use crate::nearest::{PointSet, Positioned};
 use arc_swap::ArcSwap;
@@ -152,14 +153,7 @@ impl ResourcePool {
     pub fn update_positions(&self, updates: &[(&str, f64, f64)]) -> Result<u64> {
         self.update(|snap, resources| {
             for (n, &(id, lon, lat)) in updates.iter().enumerate() {
-                if !(lon.is_finite() && lat.is_finite()) || lon.abs() > 180.0 || lat.abs() > 90.0 {
-                    return Err(Error::InvalidPoint {
-                        index: n,
-                        lon,
-                        lat,
-                        reason: format!("position update for {id:?}"),
-                    });
-                }
+                check_point(n, lon, lat, &format!("position update for {id:?}"))?;
                 let i = lookup(snap, id)?;
                 resources[i].lon = lon;
                 resources[i].lat = lat;

@@ -261,14 +261,7 @@ impl City {
     /// Owners of many WGS84 points as region ids, [`NO_OWNER`] where there is none (also for
     /// NaN or infinite coordinates).
     pub fn locate_many(&self, lons: &[f64], lats: &[f64]) -> Result<Vec<u32>> {
-        if lons.len() != lats.len() {
-            return Err(Error::LengthMismatch {
-                left_name: "lons",
-                left: lons.len(),
-                right_name: "lats",
-                right: lats.len(),
-            });
-        }
+        Error::check_lengths(lons, lats)?;
         let mut out = vec![NO_OWNER; lons.len()];
         self.locator.locate_into(lons, lats, &mut out);
         Ok(out)

@@ -84,6 +84,7 @@ use geographiclib_rs::InverseGeodesic;
 use rstar::primitives::GeomWithData;
 use rstar::{RStarInsertionStrategy, RTree, RTreeParams};
 
+use crate::crs::coordinate_problem;
 use crate::error::{Error, Result};
 
 use bound::{chord2_bound, lower_bound_m, n_vector, wgs84};
@@ -179,19 +180,6 @@ impl fmt::Debug for PointIndex {
     }
 }
 
-/// Why a coordinate is unusable, if it is.
-fn coordinate_problem(lon: f64, lat: f64) -> Option<&'static str> {
-    if !lon.is_finite() || !lat.is_finite() {
-        Some("coordinate is not finite")
-    } else if lon.abs() > 180.0 {
-        Some("longitude is outside ±180°")
-    } else if lat.abs() > 90.0 {
-        Some("latitude is outside ±90°")
-    } else {
-        None
-    }
-}
-
 /// A (distance, index) pair ordered by distance then index: the order of every result.
 #[derive(Clone, Copy)]
 struct Entry {
@@ -242,14 +230,7 @@ impl PointIndex {
     ///   a longitude outside ±180° or a latitude outside ±90° (also for a point beyond index
     ///   `u32::MAX`, since indices are `u32`).
     pub fn new(lons: &[f64], lats: &[f64]) -> Result<PointIndex> {
-        if lons.len() != lats.len() {
-            return Err(Error::LengthMismatch {
-                left_name: "lons",
-                left: lons.len(),
-                right_name: "lats",
-                right: lats.len(),
-            });
-        }
+        Error::check_lengths(lons, lats)?;
         let mut items = Vec::with_capacity(lons.len());
         for (i, (&lon, &lat)) in lons.iter().zip(lats).enumerate() {
             let reason = match (coordinate_problem(lon, lat), u32::try_from(i)) {
