@@ -34,6 +34,7 @@ fn a_million_random_points_agree_with_geo() {
         lats.push(y);
     }
     let got = city.locate_many(&lons, &lats).unwrap();
+    assert_eq!(city.locate_many_parallel(&lons, &lats).unwrap(), got);
     let mut at_grid = 0;
     for i in 0..n {
         let want = oracle_owner(&city, &boxes, lons[i], lats[i]).unwrap_or(NO_OWNER);

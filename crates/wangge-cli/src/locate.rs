@@ -71,7 +71,12 @@ pub fn run(args: LocateArgs) -> CliResult {
         &headers,
         "locate",
         |lons, lats, _rows, summary| {
-            let ids = timed(summary, || city.locate_many_in(args.points_crs, lons, lats));
+            let ids = timed(summary, || {
+                let (mut x, mut y) = (lons.to_vec(), lats.to_vec());
+                city.converter()
+                    .to_wgs84_in_place(args.points_crs, &mut x, &mut y)
+                    .and_then(|()| city.locate_many_parallel(&x, &y))
+            });
             let ids = ctx(ids)?;
             Ok(ids
                 .into_iter()

@@ -267,6 +267,19 @@ impl City {
         Ok(out)
     }
 
+    /// Like [`City::locate_many`], split over the rayon thread pool in chunks; the answers are
+    /// identical, point for point.
+    pub fn locate_many_parallel(&self, lons: &[f64], lats: &[f64]) -> Result<Vec<u32>> {
+        use rayon::prelude::*;
+        Error::check_lengths(lons, lats)?;
+        const CHUNK: usize = 16_384;
+        let mut out = vec![NO_OWNER; lons.len()];
+        out.par_chunks_mut(CHUNK)
+            .zip(lons.par_chunks(CHUNK).zip(lats.par_chunks(CHUNK)))
+            .for_each(|(o, (x, y))| self.locator.locate_into(x, y, o));
+        Ok(out)
+    }
+
     /// Like [`City::locate_many`] for points given in `crs`.
     pub fn locate_many_in(&self, crs: Crs, lons: &[f64], lats: &[f64]) -> Result<Vec<u32>> {
         if crs == Crs::Wgs84 {
