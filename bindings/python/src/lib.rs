@@ -1,1 +1,25 @@
-//! Python bindings of wangge (placeholder until the bindings land).
+//! Python bindings of wangge: the `wangge._wangge` extension module behind the `wangge`
+//! package (`python/`). Conversions only: every rule lives in the core crate.
+//!
+//! Built by maturin (`scripts/test-python`); `cargo test` does not build a test harness for this
+//! crate, so the workspace tests never need libpython.
+
+mod city;
+mod coords;
+mod dispatch;
+mod errors;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _wangge(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("NO_OWNER", -1)?;
+    m.add_class::<city::City>()?;
+    m.add_class::<city::Region>()?;
+    m.add_class::<city::Located>()?;
+    m.add_class::<dispatch::Dispatcher>()?;
+    m.add_class::<dispatch::DispatchResult>()?;
+    errors::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! The Python exception hierarchy and the one mapping from [`wangge::Error`] to it.
+//!
+//! ```text
+//! ValueError
+//! └── WanggeError                      every error raised by wangge
+//!     ├── GeometryError                short/unclosed rings, NaN/∞, out of range, self-intersection,
+//!     │                                not a (Multi)Polygon
+//!     ├── HierarchyError               duplicate codes, unknown or missing parents, children
+//!     │                                outside their parent, bad level definitions
+//!     ├── CodeError                    malformed grid, class or component codes
+//!     ├── DataError                    malformed GeoJSON, tables, properties, duplicate ids,
+//!     │                                generator failures
+//!     ├── ManifestError                unreadable or inconsistent manifests
+//!     ├── SnapshotError                corrupt, truncated or foreign snapshot bytes
+//!     ├── FileError (also OSError)     a file could not be read or written
+//!     └── UnknownIdError (also KeyError)  an unknown asset / resource / department id
+//! ```
+//! Bad query input (unknown CRS names, arrays of different lengths, unusable points) raises
+//! `WanggeError` itself.
+
+use pyo3::exceptions::{PyKeyError, PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple, PyType};
+use wangge::Error;
+
+pyo3::create_exception!(
+    wangge._wangge,
+    WanggeError,
+    PyValueError,
+    "Base class of every error raised by wangge (a ValueError)."
+);
+pyo3::create_exception!(
+    wangge._wangge,
+    GeometryError,
+    WanggeError,
+    "A region's geometry is unusable: a short or unclosed ring, a NaN/infinite or out-of-range \
+     coordinate, a self-intersection, or not a Polygon/MultiPolygon."
+);
+pyo3::create_exception!(
+    wangge._wangge,
+    HierarchyError,
+    WanggeError,
+    "The hierarchy is inconsistent: duplicate codes, unknown or missing parents, a child outside \
+     its parent, or a bad level definition."
+);
+pyo3::create_exception!(
+    wangge._wangge,
+    CodeError,
+    WanggeError,
+    "A malformed code: grid code (GB/T 30428.1), class code or component id."
+);
+pyo3::create_exception!(
+    wangge._wangge,
+    DataError,
+    WanggeError,
+    "Malformed input data: GeoJSON, a table, a property, a duplicate id, or a generator failure."
+);
+pyo3::create_exception!(
+    wangge._wangge,
+    ManifestError,
+    WanggeError,
+    "A manifest could not be read or is inconsistent."
+);
+pyo3::create_exception!(
+    wangge._wangge,
+    SnapshotError,
+    WanggeError,
+    "Snapshot bytes are corrupt, truncated, from another format version, or not a snapshot."
+);
+
+static FILE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static UNKNOWN_ID_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// A class with two bases (`type(name, (WanggeError, extra), ns)`): `create_exception!` takes
+/// one base only.
+fn two_base_type<'py>(
+    py: Python<'py>,
+    name: &str,
+    extra: Bound<'py, PyType>,
+    doc: &str,
+) -> PyResult<Py<PyType>> {
+    let ns = PyDict::new(py);
+    ns.set_item("__module__", "wangge._wangge")?;
+    ns.set_item("__doc__", doc)?;
+    let bases = PyTuple::new(py, [py.get_type::<WanggeError>(), extra])?;
+    let ty = py
+        .get_type::<PyType>()
+        .call1((name, bases, ns))?
+        .cast_into::<PyType>()?;
+    Ok(ty.unbind())
+}
+
+/// `FileError(WanggeError, OSError)`.
+pub fn file_error(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    FILE_ERROR
+        .get_or_try_init(py, || {
+            two_base_type(
+                py,
+                "FileError",
+                py.get_type::<PyOSError>(),
+                "A file could not be read or written (also an OSError).",
+            )
+        })
+        .map(|t| t.bind(py))
+}
+
+/// `UnknownIdError(WanggeError, KeyError)`.
+pub fn unknown_id_error(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    UNKNOWN_ID_ERROR
+        .get_or_try_init(py, || {
+            two_base_type(
+                py,
+                "UnknownIdError",
+                py.get_type::<PyKeyError>(),
+                "An unknown asset, resource or department id (also a KeyError).",
+            )
+        })
+        .map(|t| t.bind(py))
+}
+
+/// Which Python class a core error becomes. The only place that matches on the enum.
+enum Kind {
+    Base,
+    Geometry,
+    Hierarchy,
+    Code,
+    Data,
+    Manifest,
+    Snapshot,
+    File,
+    UnknownId,
+}
+
+fn kind(e: &Error) -> Kind {
+    match e {
+        Error::RingTooShort { .. }
+        | Error::RingNotClosed { .. }
+        | Error::NonFiniteCoordinate { .. }
+        | Error::CoordinateOutOfRange { .. }
+        | Error::SelfIntersection { .. }
+        | Error::UnsupportedGeometry { .. } => Kind::Geometry,
+        Error::DuplicateCode { .. }
+        | Error::UnknownParent { .. }
+        | Error::NoContainingParent { .. }
+        | Error::ChildOutsideParent { .. }
+        | Error::Hierarchy(_) => Kind::Hierarchy,
+        Error::InvalidCode { .. }
+        | Error::RegionCode { .. }
+        | Error::UnknownClass { .. }
+        | Error::InvalidAssetId { .. } => Kind::Code,
+        Error::Property { .. }
+        | Error::GeoJson { .. }
+        | Error::Generate(_)
+        | Error::DuplicateId { .. }
+        | Error::Table { .. } => Kind::Data,
+        Error::Manifest { .. } => Kind::Manifest,
+        Error::Snapshot(_) => Kind::Snapshot,
+        Error::Io { .. } => Kind::File,
+        Error::UnknownId { .. } => Kind::UnknownId,
+        Error::InvalidPoint { .. } | Error::LengthMismatch { .. } | Error::UnknownCrs(_) => {
+            Kind::Base
+        }
+        // `Error` is #[non_exhaustive]: variants added later land on the base class.
+        _ => Kind::Base,
+    }
+}
+
+/// Converts a core error into the matching Python exception (message = the core's `Display`).
+pub fn to_py(e: Error) -> PyErr {
+    let msg = e.to_string();
+    let k = kind(&e);
+    Python::attach(|py| {
+        let dynamic = |ty: PyResult<&Bound<'_, PyType>>| match ty {
+            Ok(ty) => PyErr::from_type(ty.clone(), msg.clone()),
+            Err(err) => err,
+        };
+        match k {
+            Kind::Base => WanggeError::new_err(msg.clone()),
+            Kind::Geometry => GeometryError::new_err(msg.clone()),
+            Kind::Hierarchy => HierarchyError::new_err(msg.clone()),
+            Kind::Code => CodeError::new_err(msg.clone()),
+            Kind::Data => DataError::new_err(msg.clone()),
+            Kind::Manifest => ManifestError::new_err(msg.clone()),
+            Kind::Snapshot => SnapshotError::new_err(msg.clone()),
+            Kind::File => dynamic(file_error(py)),
+            Kind::UnknownId => dynamic(unknown_id_error(py)),
+        }
+    })
+}
+
+/// Registers the exception classes on the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("WanggeError", py.get_type::<WanggeError>())?;
+    m.add("GeometryError", py.get_type::<GeometryError>())?;
+    m.add("HierarchyError", py.get_type::<HierarchyError>())?;
+    m.add("CodeError", py.get_type::<CodeError>())?;
+    m.add("DataError", py.get_type::<DataError>())?;
+    m.add("ManifestError", py.get_type::<ManifestError>())?;
+    m.add("SnapshotError", py.get_type::<SnapshotError>())?;
+    m.add("FileError", file_error(py)?)?;
+    m.add("UnknownIdError", unknown_id_error(py)?)?;
+    Ok(())
+}
