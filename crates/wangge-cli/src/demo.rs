@@ -8,30 +8,59 @@ use std::time::Instant;
 use wangge::dispatch::{DispatchOptions, Dispatcher};
 use wangge::{City, Crs, RegionId, NO_OWNER};
 
+/// Appends a line to the demo's output buffer (printed at the end, so a closed pipe such as
+/// `wangge demo | head` ends quietly instead of failing mid-way).
+macro_rules! say {
+    ($out:expr) => {
+        $out.push('\n')
+    };
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
 /// The bundled manifest, found from the source tree.
 const MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/wuhan.toml");
 /// Number of synthetic reports.
 const REPORTS: usize = 1_000_000;
 
 pub fn run() -> CliResult {
+    let mut out = String::new();
+    let result = demo(&mut out);
+    use std::io::Write as _;
+    match std::io::stdout().write_all(out.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.to_string()),
+        _ => {}
+    }
+    result
+}
+
+fn demo(out: &mut String) -> CliResult {
     let start = Instant::now();
     let dispatcher = ctx(Dispatcher::from_manifest(Path::new(MANIFEST)))?;
     let city: &City = dispatcher.city();
     let built = start.elapsed();
-    println!(
+    say!(
+        out,
         "wangge demo: bundled Wuhan city ({})",
         Path::new(MANIFEST).display()
     );
     for (i, level) in city.levels().iter().enumerate() {
-        println!("  {level:>9}: {} regions", city.level_regions(i).count());
+        say!(
+            out,
+            "  {level:>9}: {} regions",
+            city.level_regions(i).count()
+        );
     }
-    println!(
+    say!(
+        out,
         "  {} departments, {} assets and {} workers (synthetic)",
         dispatcher.departments().departments().len(),
         dispatcher.assets().len(),
         dispatcher.resources().snapshot().resources().len()
     );
-    println!("  built (read, generate, check, index) in {built:.2?}");
+    say!(out, "  built (read, generate, check, index) in {built:.2?}");
 
     // Reports as WeChat sends them: GCJ-02, mostly in 江汉区, some anywhere in central Wuhan.
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
@@ -60,12 +89,14 @@ pub fn run() -> CliResult {
     let ids = ctx(city.locate_many(&wlons, &wlats))?;
     let located = t.elapsed();
     let rate = |d: std::time::Duration| REPORTS as f64 / d.as_secs_f64() / 1e6;
-    println!("\n{REPORTS} synthetic reports in GCJ-02 (1 thread):");
-    println!(
+    say!(out, "\n{REPORTS} synthetic reports in GCJ-02 (1 thread):");
+    say!(
+        out,
         "  GCJ-02 → WGS84  {converted:>9.2?} ({:.2} M points/s)",
         rate(converted)
     );
-    println!(
+    say!(
+        out,
         "  locate          {located:>9.2?} ({:.2} M points/s)",
         rate(located)
     );
@@ -92,7 +123,8 @@ pub fn run() -> CliResult {
                 .1 += 1;
         }
     }
-    println!(
+    say!(
+        out,
         "  owner found at level: {}",
         city.levels()
             .iter()
@@ -101,16 +133,19 @@ pub fn run() -> CliResult {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    println!("  no owner (outside every district): {none}");
-    println!("\nreports per district:");
+    say!(out, "  no owner (outside every district): {none}");
+    say!(out, "\nreports per district:");
     for (code, (name, n)) in &per_district {
-        println!("  {code} {name:<6} {n:>8}");
+        say!(out, "  {code} {name:<6} {n:>8}");
     }
-    println!("\nreports per street of 江汉区 (synthetic streets):");
+    say!(out, "\nreports per street of 江汉区 (synthetic streets):");
     for (code, (name, n)) in &per_street {
-        println!("  {code} {name} {n:>8}");
+        say!(out, "  {code} {name} {n:>8}");
     }
-    println!("\nexample chains (GCJ-02 input → district > street > community > grid):");
+    say!(
+        out,
+        "\nexample chains (GCJ-02 input → district > street > community > grid):"
+    );
     let deepest = city.levels().len();
     let examples = ids
         .iter()
@@ -118,10 +153,10 @@ pub fn run() -> CliResult {
         .filter(|&(_, &id)| id != NO_OWNER && city.chain(RegionId(id)).len() == deepest);
     for (i, &id) in examples.take(3) {
         let chain = ctx_chain(city, id);
-        println!("  ({:.6}, {:.6}) → {chain}", lons[i], lats[i]);
+        say!(out, "  ({:.6}, {:.6}) → {chain}", lons[i], lats[i]);
     }
-    dispatch_reports(&dispatcher, &lons, &lats, &ids)?;
-    println!("\ntotal {:.2?}", start.elapsed());
+    dispatch_reports(out, &dispatcher, &lons, &lats, &ids)?;
+    say!(out, "\ntotal {:.2?}", start.elapsed());
     Ok(())
 }
 
@@ -129,7 +164,13 @@ pub fn run() -> CliResult {
 const CATEGORIES: [&str; 7] = ["0103", "0118", "0114", "0305", "200501", "09001", "0102"];
 
 /// Dispatches the reports that fell into grids; prints latency and a few results.
-fn dispatch_reports(d: &Dispatcher, lons: &[f64], lats: &[f64], ids: &[u32]) -> CliResult {
+fn dispatch_reports(
+    out: &mut String,
+    d: &Dispatcher,
+    lons: &[f64],
+    lats: &[f64],
+    ids: &[u32],
+) -> CliResult {
     let deepest = d.city().levels().len();
     let in_grids: Vec<usize> = (0..ids.len())
         .filter(|&i| ids[i] != NO_OWNER && d.city().chain(RegionId(ids[i])).len() == deepest)
@@ -152,7 +193,7 @@ fn dispatch_reports(d: &Dispatcher, lons: &[f64], lats: &[f64], ids: &[u32]) -> 
     }
     latencies.sort();
     let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize];
-    println!(
+    say!(out,
         "\ndispatched {} reports (GCJ-02 → grid chain → departments → 3 nearest on-duty workers, 3 nearest assets of the class, 2 hydrants): median {:.1?}, p99 {:.1?} per report",
         latencies.len(),
         pct(0.5),
@@ -160,9 +201,9 @@ fn dispatch_reports(d: &Dispatcher, lons: &[f64], lats: &[f64], ids: &[u32]) -> 
     );
     for r in examples {
         let grid = r.chain.last().map(|g| g.code.as_str()).unwrap_or("-");
-        println!("  {} {} in grid {grid}", r.category, r.category_name);
+        say!(out, "  {} {} in grid {grid}", r.category, r.category_name);
         for m in r.departments.iter().take(5) {
-            println!("    → {} {} ({:?})", m.code, m.name, m.reason);
+            say!(out, "    → {} {} ({:?})", m.code, m.name, m.reason);
         }
         let list = |v: Vec<String>| {
             if v.is_empty() {
@@ -171,7 +212,8 @@ fn dispatch_reports(d: &Dispatcher, lons: &[f64], lats: &[f64], ids: &[u32]) -> 
                 v.join(", ")
             }
         };
-        println!(
+        say!(
+            out,
             "    workers: {}",
             list(
                 r.workers
@@ -185,7 +227,8 @@ fn dispatch_reports(d: &Dispatcher, lons: &[f64], lats: &[f64], ids: &[u32]) -> 
                     .collect()
             )
         );
-        println!(
+        say!(
+            out,
             "    nearest {}: {}",
             r.category,
             list(

@@ -173,6 +173,10 @@ impl City {
     pub fn region(&self, id: RegionId) -> &Region {
         &self.regions[id.index()]
     }
+    /// A region by id, or `None` for an id this city does not have.
+    pub fn get(&self, id: RegionId) -> Option<&Region> {
+        self.regions.get(id.index())
+    }
     /// A region by code.
     pub fn by_code(&self, code: &str) -> Option<RegionId> {
         self.by_code.get(code).copied()
