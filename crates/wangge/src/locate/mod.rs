@@ -9,9 +9,11 @@
 //! Every locator implements [`Locator`] and gives bit-identical answers; [`BruteForceLocator`]
 //! tests every region and is the oracle the faster ones are checked against.
 
+mod cell_index;
 pub mod predicate;
 mod rtree_index;
 
+pub use cell_index::CellLocator;
 pub use predicate::PreparedRegion;
 pub use rtree_index::RTreeLocator;
 

@@ -172,6 +172,15 @@ impl PreparedRegion {
         self.bbox
     }
 
+    /// Calls `f(a, b)` for every edge of every ring.
+    pub fn for_each_edge(&self, mut f: impl FnMut([f64; 2], [f64; 2])) {
+        for ring in &self.rings {
+            for w in ring.pts.windows(2) {
+                f(w[0], w[1]);
+            }
+        }
+    }
+
     /// Number of vertices over all rings (closing positions included).
     pub fn vertex_count(&self) -> usize {
         self.rings.iter().map(|r| r.pts.len()).sum()

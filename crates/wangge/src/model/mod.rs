@@ -7,7 +7,7 @@ pub use build::{BuildOptions, CodeScheme, LevelInput, RegionInput};
 
 use crate::crs::{Converter, Crs};
 use crate::error::{Error, Result};
-use crate::locate::{Locator, PreparedRegion, RTreeLocator, NO_OWNER};
+use crate::locate::{CellLocator, Locator, PreparedRegion, NO_OWNER};
 use geo::MultiPolygon;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -52,7 +52,7 @@ pub struct City {
     by_code: HashMap<String, RegionId>,
     children: Vec<Vec<RegionId>>,
     prepared: Arc<[PreparedRegion]>,
-    locator: RTreeLocator,
+    locator: CellLocator,
     converter: Converter,
 }
 
@@ -136,7 +136,7 @@ impl City {
             .iter()
             .map(|r| PreparedRegion::new(&r.geometry))
             .collect();
-        let locator = RTreeLocator::new(prepared.clone(), &level_ranges);
+        let locator = CellLocator::new(prepared.clone(), &level_ranges);
         Ok(City {
             levels,
             regions,
