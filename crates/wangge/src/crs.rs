@@ -377,7 +377,8 @@ impl Converter {
         }
     }
 
-    /// Converts parallel coordinate arrays from `from` to WGS84 in place.
+    /// Converts parallel coordinate arrays from `from` to WGS84 in place, in chunks over the
+    /// rayon thread pool (each point independently, so the result is the same as one by one).
     ///
     /// If the lengths differ, returns [`Error::LengthMismatch`] and leaves both arrays untouched.
     ///
@@ -391,11 +392,19 @@ impl Converter {
     /// assert!(Converter::default().to_wgs84_in_place(Crs::Bd09, &mut lons, &mut [0.0]).is_err());
     /// ```
     pub fn to_wgs84_in_place(&self, from: Crs, lons: &mut [f64], lats: &mut [f64]) -> Result<()> {
+        use rayon::prelude::*;
         Error::check_lengths(lons, lats)?;
         if from != Crs::Wgs84 {
-            for (lon, lat) in lons.iter_mut().zip(lats.iter_mut()) {
-                (*lon, *lat) = self.to_wgs84(from, *lon, *lat);
-            }
+            // Chunks over the rayon pool: each point is converted on its own, so the result does
+            // not depend on the split.
+            const CHUNK: usize = 8_192;
+            lons.par_chunks_mut(CHUNK)
+                .zip(lats.par_chunks_mut(CHUNK))
+                .for_each(|(xs, ys)| {
+                    for (lon, lat) in xs.iter_mut().zip(ys.iter_mut()) {
+                        (*lon, *lat) = self.to_wgs84(from, *lon, *lat);
+                    }
+                });
         }
         Ok(())
     }
