@@ -7,7 +7,6 @@ use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
-use std::collections::HashMap;
 use std::path::PathBuf;
 use wangge::assets::AssetFilter;
 use wangge::dispatch::{DispatchOptions, Dispatcher as CoreDispatcher};
@@ -17,8 +16,6 @@ use wangge::Error;
 #[pyclass(module = "wangge._wangge", frozen)]
 pub struct Dispatcher {
     inner: CoreDispatcher,
-    /// Asset id → position in `asset_ids` (sorted by id, as the core keeps them).
-    asset_index: HashMap<String, u32>,
 }
 
 /// `serde_json::Value` → Python (dict / list / str / float / int / bool / None).
@@ -84,14 +81,7 @@ impl Dispatcher {
         let inner = py
             .detach(|| CoreDispatcher::from_manifest(&path))
             .map_err(to_py)?;
-        let asset_index = inner
-            .assets()
-            .assets()
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id.clone(), i as u32))
-            .collect();
-        Ok(Dispatcher { inner, asset_index })
+        Ok(Dispatcher { inner })
     }
 
     /// The city (shared, not copied).
@@ -217,7 +207,6 @@ impl Dispatcher {
         let (lon, lat) = coords::arrays(lon, lat)?;
         let (x, y) = coords::slices(&lon, &lat)?;
         let inner = &self.inner;
-        let index = &self.asset_index;
         let (pairs, distances) = py
             .detach(|| -> wangge::Result<(Vec<i64>, Vec<f64>)> {
                 let (mut x, mut y) = (x.to_vec(), y.to_vec());
@@ -225,20 +214,14 @@ impl Dispatcher {
                     .city()
                     .converter()
                     .to_wgs84_in_place(crs, &mut x, &mut y)?;
-                let (mut inputs, mut assets, mut dist) = (Vec::new(), Vec::new(), Vec::new());
-                for (i, (&px, &py_)) in x.iter().zip(&y).enumerate() {
-                    for (a, d) in inner.assets().nearest(px, py_, k, max_distance, &filter) {
-                        if let Some(&j) = index.get(&a.id) {
-                            inputs.push(i as i64);
-                            assets.push(i64::from(j));
-                            dist.push(d);
-                        }
-                    }
-                }
-                let m = inputs.len();
-                inputs.extend(assets);
-                debug_assert_eq!(inputs.len(), 2 * m);
-                Ok((inputs, dist))
+                let hits = inner
+                    .assets()
+                    .nearest_many(&x, &y, k, max_distance, &filter)?;
+                // Row 0: input indices, row 1: asset positions (the order of `asset_ids`).
+                let pairs = (hits.iter().map(|h| i64::from(h.0)))
+                    .chain(hits.iter().map(|h| i64::from(h.1)))
+                    .collect();
+                Ok((pairs, hits.iter().map(|h| h.2).collect()))
             })
             .map_err(to_py)?;
         let m = distances.len();

@@ -292,6 +292,27 @@ impl AssetSet {
             .nearest(lon, lat, k, max_distance_m, |a| filter.accepts(a))
     }
 
+    /// The `k` nearest assets of each of many WGS84 points, as `(point index, asset position in
+    /// [`AssetSet::assets`], metres)` triples in point order, nearest first per point.
+    pub fn nearest_many(
+        &self,
+        lons: &[f64],
+        lats: &[f64],
+        k: usize,
+        max_distance_m: Option<f64>,
+        filter: &AssetFilter,
+    ) -> Result<Vec<(u32, u32, f64)>> {
+        Error::check_lengths(lons, lats)?;
+        let mut out = Vec::with_capacity(lons.len() * k.min(16));
+        for (i, (&x, &y)) in lons.iter().zip(lats).enumerate() {
+            let hits = self
+                .assets
+                .nearest_positions(x, y, k, max_distance_m, |a| filter.accepts(a));
+            out.extend(hits.into_iter().map(|n| (i as u32, n.index, n.distance_m)));
+        }
+        Ok(out)
+    }
+
     /// Every asset passing `filter` within `radius_m` (geodesic), nearest first, ties by id.
     pub fn within(
         &self,

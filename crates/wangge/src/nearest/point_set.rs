@@ -69,10 +69,21 @@ impl<T: Positioned> PointSet<T> {
         max_distance_m: Option<f64>,
         keep: impl Fn(&T) -> bool,
     ) -> Vec<(&T, f64)> {
-        let hits = self.index.nearest(lon, lat, k, max_distance_m, |i| {
+        self.resolve(self.nearest_positions(lon, lat, k, max_distance_m, keep))
+    }
+
+    /// Like [`PointSet::nearest`], with positions in [`PointSet::items`] instead of references.
+    pub fn nearest_positions(
+        &self,
+        lon: f64,
+        lat: f64,
+        k: usize,
+        max_distance_m: Option<f64>,
+        keep: impl Fn(&T) -> bool,
+    ) -> Vec<Neighbor> {
+        self.index.nearest(lon, lat, k, max_distance_m, |i| {
             keep(&self.items[i as usize])
-        });
-        self.resolve(hits)
+        })
     }
 
     /// Every item passing `keep` within `radius_m` (geodesic), nearest first, ties by id.

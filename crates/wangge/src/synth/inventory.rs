@@ -10,7 +10,7 @@
 
 use crate::assets::AssetInput;
 use crate::dispatch::{DepartmentTable, ReportFacts, Resource};
-use crate::model::{City, Region, RegionId};
+use crate::model::{City, RegionId};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -70,10 +70,8 @@ fn deepest(city: &City) -> usize {
 }
 
 /// The 6-digit administrative code of a region's top ancestor (or `420100` if not standard).
-fn admin_code(city: &City, r: &Region) -> String {
-    let top = city.chain(city.by_code(&r.code).expect("own region"))[0]
-        .code
-        .clone();
+fn admin_code(city: &City, id: RegionId) -> String {
+    let top = &city.chain(id)[0].code;
     if top.len() >= 6 && top.bytes().all(|b| b.is_ascii_digit()) {
         top[..6].to_string()
     } else {
@@ -101,7 +99,7 @@ pub fn assets(city: &City, departments: &DepartmentTable, spec: &InventorySpec) 
                     hit
                 })
                 .expect("pick < total");
-            let admin = admin_code(city, region);
+            let admin = admin_code(city, id);
             let serial = serials.entry((admin.clone(), class)).or_insert(0);
             *serial += 1;
             let state = match rng.random_range(0..100) {
