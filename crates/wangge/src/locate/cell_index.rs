@@ -1,11 +1,18 @@
-//! A uniform cell grid in front of the exact test: most points are answered by one array read.
+//! A uniform cell grid in front of the exact test: most points are answered by one array read,
+//! the rest by a few edges stored next to their cell.
 //!
 //! The bounding box of all regions is cut into square-ish cells of about half the typical size of
 //! a deepest-level region (at most [`MAX_CELLS`] cells). For each cell the build records which
 //! regions have an edge touching it (conservatively: the edge's bounding box meets the cell) and,
 //! among the regions that touch it with no edge, the best one that covers it completely (deepest
-//! level, then lowest id). A cell no edge touches gets its answer stored directly; any other cell
-//! keeps a short candidate list in answer order.
+//! level, then lowest id). A cell no edge touches gets its answer stored directly. Any other cell
+//! ("boundary cell") gets an **edge block**, in the manner of S2's shape index: the candidate
+//! regions in answer order, which of them contain the cell centre `c`, and the distinct edges of
+//! those candidates that touch the cell, each tagged with the candidates it bounds. A query `p`
+//! starts from the centre's memberships and flips a candidate for every one of its edges that the
+//! segment `c → p` crosses; the first candidate left inside answers, else the covering region.
+//! Cells over the block limits ([`BLOCK_MAX_CANDIDATES`], [`BLOCK_MAX_EDGES`]), or whose centre
+//! rounds into a neighbour, keep a ranked candidate list and test whole regions instead.
 //!
 //! # Why it is exact
 //! A point's cell is `floor((x − x0)·nx/W)`, a monotone function of `x` (likewise for `y`). Let `p`
@@ -14,12 +21,18 @@
 //! segment, its bounding box would contain `q` and the edge would be registered in `C`. Hence a
 //! region with no edge registered in `C` contains `p` exactly when it contains `c`, and since no
 //! edge passes near `p`, the shifted point `p'` of the one-owner rule agrees with `p`. Regions with
-//! an edge in `C` are tested exactly. Cells of one region's bounding box that none of its edges
-//! touch form components in which membership is constant (the same argument between 4-adjacent
-//! cells), so one centre test per component decides them. Answers are therefore bit-identical
-//! to the R-tree path and to the brute-force oracle, which the tests check.
+//! an edge in `C` are decided exactly: by their full test in a candidate list, or in a block by
+//! the centre's exact membership and the exact, symbolically perturbed crossing test
+//! [`segment_crosses`] on the segment `c' → p'` (shifted like the rule's `p'`, so it never touches
+//! a vertex and every crossing flips membership). Cells of one region's bounding box that none of
+//! its edges touch form components in which membership is constant (the same argument between
+//! 4-adjacent cells), so one centre test per component decides them. Answers are therefore
+//! bit-identical to the R-tree path and to the brute-force oracle, which the tests check,
+//! including edges and vertices placed exactly on cell centres and borders.
 
+use super::predicate::{left_of, segment_crosses};
 use super::{Locator, PreparedRegion, NO_OWNER};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -28,6 +41,19 @@ pub const MAX_CELLS: usize = 1 << 22;
 /// Marks a cell word as a direct answer (low bits = region id, or [`NO_OWNER`] masked).
 const DIRECT: u32 = 1 << 31;
 const NONE_DIRECT: u32 = DIRECT | (NO_OWNER >> 1);
+/// Marks a cell word as an edge block (low bits = its start in `blocks`); otherwise the low bits
+/// index a candidate list.
+const BLOCK: u32 = 1 << 30;
+/// Most candidates an edge block handles (one bit each in a `u32` mask).
+const BLOCK_MAX_CANDIDATES: usize = 32;
+/// Most distinct edges an edge block keeps; busier cells use a candidate list.
+const BLOCK_MAX_EDGES: usize = 48;
+/// Words of a block header and of one edge (see [`CellLocator::blocks`]).
+const HEADER_WORDS: usize = 3;
+const EDGE_WORDS: usize = 3;
+/// Side of the square tiles of cells whose blocks are stored together, so that nearby cells'
+/// blocks share cache lines and pages (points sorted along a space-filling curve benefit).
+const TILE: usize = 16;
 
 /// A candidate of a boundary cell: exact test, or known to cover the whole cell.
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +77,15 @@ pub struct CellLocator {
     cells: Vec<u32>,
     offsets: Vec<u32>,
     candidates: Vec<Candidate>,
+    /// Edge blocks, one per boundary cell that fits the limits, as 32-bit words: header
+    /// `[inside mask, cover, edge count | candidate count << 16]`, then per edge
+    /// `[a, b | (c left of a→b) << 31, mask]` with `a`, `b` indices into `vertices`, then the
+    /// candidate ids. `c` is the cell centre ([`CellLocator::centre`]), candidate `i` is bit `i`
+    /// of the masks (answer order), `inside` says which candidates contain `c`, an edge's mask
+    /// which candidates it bounds. Blocks are stored tile by tile ([`TILE`]).
+    blocks: Vec<u32>,
+    /// Every distinct edge endpoint of the blocks, once.
+    vertices: Vec<[f64; 2]>,
 }
 
 impl std::fmt::Debug for CellLocator {
@@ -58,6 +93,8 @@ impl std::fmt::Debug for CellLocator {
         f.debug_struct("CellLocator")
             .field("cells", &(self.nx, self.ny))
             .field("candidates", &self.candidates.len())
+            .field("block_words", &self.blocks.len())
+            .field("stats", &self.stats())
             .finish()
     }
 }
@@ -70,6 +107,16 @@ fn rank(level: &[u16], id: u32) -> (std::cmp::Reverse<u16>, u32) {
 impl CellLocator {
     /// Builds the grid over `prepared` regions grouped in per-level id ranges.
     pub fn new(prepared: Arc<[PreparedRegion]>, levels: &[Range<u32>]) -> Self {
+        Self::with_side(prepared, levels, None)
+    }
+
+    /// [`CellLocator::new`] with the cell side chosen by the caller (tests place edges exactly
+    /// through cell centres with it) or, for `None`, by [`cell_side`].
+    fn with_side(
+        prepared: Arc<[PreparedRegion]>,
+        levels: &[Range<u32>],
+        side: Option<f64>,
+    ) -> Self {
         let mut level = vec![0u16; prepared.len()];
         for (l, r) in levels.iter().enumerate() {
             for i in r.clone() {
@@ -106,6 +153,8 @@ impl CellLocator {
             cells: vec![NONE_DIRECT],
             offsets: vec![0],
             candidates: Vec::new(),
+            blocks: Vec::new(),
+            vertices: Vec::new(),
         };
         if !usable(&bb) {
             return me;
@@ -114,7 +163,7 @@ impl CellLocator {
             (bb[2] - bb[0]).max(f64::MIN_POSITIVE),
             (bb[3] - bb[1]).max(f64::MIN_POSITIVE),
         );
-        let side = cell_side(&prepared, levels, w, h);
+        let side = side.unwrap_or_else(|| cell_side(&prepared, levels, w, h));
         me.nx = ((w / side).ceil() as usize).clamp(1, MAX_CELLS);
         me.ny = ((h / side).ceil() as usize).clamp(1, MAX_CELLS / me.nx);
         me.sx = me.nx as f64 / w;
@@ -133,17 +182,38 @@ impl CellLocator {
         (((y - self.y0) * self.sy) as usize).min(self.ny - 1)
     }
 
+    /// The centre of cell `(cx, cy)`, as build and queries both compute it.
+    #[inline]
+    fn centre_of(&self, cx: usize, cy: usize) -> [f64; 2] {
+        [
+            self.x0 + (cx as f64 + 0.5) / self.sx,
+            self.y0 + (cy as f64 + 0.5) / self.sy,
+        ]
+    }
+
+    /// [`CellLocator::centre_of`] when rounding keeps it inside its cell.
     fn centre(&self, cx: usize, cy: usize) -> Option<(f64, f64)> {
-        let x = self.x0 + (cx as f64 + 0.5) / self.sx;
-        let y = self.y0 + (cy as f64 + 0.5) / self.sy;
+        let [x, y] = self.centre_of(cx, cy);
         (self.col(x) == cx && self.row(y) == cy).then_some((x, y))
     }
 
     fn fill(&mut self, level: &[u16]) {
         let ncells = self.nx * self.ny;
-        // (cell, region) pairs for every edge touching a cell; the best covering region per cell.
+        // (cell, region) pairs for every edge touching a cell, the edges themselves per cell
+        // (endpoints interned in `vertices`), and the best covering region per cell.
         let mut touched: Vec<(u32, u32)> = Vec::new();
+        let mut hits: Vec<EdgeHit> = Vec::new();
         let mut cover = vec![NO_OWNER; ncells];
+        let mut vertices: Vec<[f64; 2]> = Vec::new();
+        let mut vertex_ids: HashMap<(u64, u64), u32> = HashMap::new();
+        let mut intern = |p: [f64; 2]| {
+            *vertex_ids
+                .entry((p[0].to_bits(), p[1].to_bits()))
+                .or_insert_with(|| {
+                    vertices.push(p);
+                    vertices.len() as u32 - 1
+                })
+        };
         let prepared = self.prepared.clone();
         for (id, region) in prepared.iter().enumerate() {
             let id = id as u32;
@@ -163,9 +233,14 @@ impl CellLocator {
             region.for_each_edge(|a, e| {
                 let (ea, eb) = (self.col(a[0].min(e[0])), self.col(a[0].max(e[0])));
                 let (ra, rb) = (self.row(a[1].min(e[1])), self.row(a[1].max(e[1])));
+                let ends = (a != e).then(|| (intern(a), intern(e)));
                 for cy in ra..=rb {
                     for cx in ea..=eb {
                         state[(cy - r0) * bw + cx - c0] = 1;
+                        if let Some((a, b)) = ends {
+                            let cell = (cy * self.nx + cx) as u32;
+                            hits.push(EdgeHit { cell, id, a, b });
+                        }
                     }
                 }
             });
@@ -188,46 +263,126 @@ impl CellLocator {
                 }
             }
         }
+        drop(vertex_ids);
         touched.sort_unstable_by_key(|&(cell, id)| (cell, rank(level, id)));
         touched.dedup();
-        let mut cells = vec![0u32; ncells];
-        let mut offsets = vec![0u32];
-        let mut candidates = Vec::new();
+        // Per cell, the regions that can answer there (ranked before the covering region).
+        let mut list_offsets = vec![0u32; ncells + 1];
+        let mut lists: Vec<u32> = Vec::with_capacity(touched.len());
         let mut t = touched.into_iter().peekable();
-        for (cell, word) in cells.iter_mut().enumerate() {
+        for cell in 0..ncells {
             let best = cover[cell];
-            let mut list: Vec<Candidate> = Vec::new();
             while let Some(&(c, id)) = t.peek() {
                 if c as usize != cell {
                     break;
                 }
                 t.next();
-                // Candidates ranked after the covering region can never answer.
                 if best == NO_OWNER || rank(level, id) < rank(level, best) {
-                    list.push(Candidate { id, covers: false });
+                    lists.push(id);
                 }
             }
+            list_offsets[cell + 1] = lists.len() as u32;
+        }
+        let (hit_offsets, hits) = by_cell(hits, ncells);
+        let blocks_allowed = vertices.len() < 1 << 31;
+        // Vertices are renumbered in the order blocks first use them, so they sit in memory
+        // next to their cells' blocks.
+        let mut used = Renumber {
+            new_id: vec![u32::MAX; vertices.len()],
+            vertices: Vec::new(),
+        };
+        let mut cells = vec![0u32; ncells];
+        let mut offsets = vec![0u32];
+        let mut candidates = Vec::new();
+        let mut blocks = Vec::new();
+        for (cx, cy) in tiled(self.nx, self.ny) {
+            let cell = cy * self.nx + cx;
+            let best = cover[cell];
+            let list = &lists[list_offsets[cell] as usize..list_offsets[cell + 1] as usize];
             if list.is_empty() {
-                *word = if best == NO_OWNER {
+                cells[cell] = if best == NO_OWNER {
                     NONE_DIRECT
                 } else {
                     DIRECT | best
                 };
                 continue;
             }
+            let cell_hits = &hits[hit_offsets[cell] as usize..hit_offsets[cell + 1] as usize];
+            let block = match self.centre(cx, cy) {
+                Some(c) if blocks_allowed => push_block(
+                    &mut blocks,
+                    &vertices,
+                    &mut used,
+                    &prepared,
+                    c,
+                    list,
+                    best,
+                    cell_hits,
+                ),
+                _ => None,
+            };
+            if let Some(start) = block {
+                cells[cell] = BLOCK | start;
+                continue;
+            }
+            candidates.extend(list.iter().map(|&id| Candidate { id, covers: false }));
             if best != NO_OWNER {
-                list.push(Candidate {
+                candidates.push(Candidate {
                     id: best,
                     covers: true,
                 });
             }
-            *word = offsets.len() as u32 - 1;
-            candidates.extend(list);
+            cells[cell] = offsets.len() as u32 - 1;
             offsets.push(candidates.len() as u32);
         }
         self.cells = cells;
         self.offsets = offsets;
         self.candidates = candidates;
+        self.blocks = blocks;
+        self.vertices = used.vertices;
+    }
+
+    /// Cell counts by kind `[direct, edge block, candidate list]`, the edges of all blocks and
+    /// the candidates of all lists (for tuning and the benchmark reports).
+    pub fn stats(&self) -> [usize; 5] {
+        let mut k = [0usize; 5];
+        for &w in &self.cells {
+            if w & DIRECT != 0 {
+                k[0] += 1;
+            } else if w & BLOCK != 0 {
+                k[1] += 1;
+                k[3] += (self.blocks[(w & !BLOCK) as usize + 2] & 0xffff) as usize;
+            } else {
+                k[2] += 1;
+            }
+        }
+        k[4] = self.candidates.len();
+        k
+    }
+
+    /// Answers a point of a block cell: the candidates containing the centre, flipped by every
+    /// edge the segment from the centre to the point crosses ([`segment_crosses`]).
+    #[inline]
+    fn block_answer(&self, start: usize, (cx, cy): (usize, usize), p: [f64; 2]) -> Option<u32> {
+        let w = &self.blocks[start..];
+        let c = self.centre_of(cx, cy);
+        let edges = (w[2] & 0xffff) as usize;
+        let mut mask = w[0];
+        let ids = HEADER_WORDS + edges * EDGE_WORDS;
+        if p != c {
+            for e in w[HEADER_WORDS..ids].chunks_exact(EDGE_WORDS) {
+                let a = self.vertices[e[0] as usize];
+                let b = self.vertices[(e[1] & !(1 << 31)) as usize];
+                if segment_crosses(a, b, c, p, e[1] >> 31 != 0) {
+                    mask ^= e[2];
+                }
+            }
+        }
+        if mask == 0 {
+            let cover = w[1];
+            return (cover != NO_OWNER).then_some(cover);
+        }
+        Some(w[ids + mask.trailing_zeros() as usize])
     }
 
     /// Flood-fills the untouched component of `start` in a region's bbox cells and marks it
@@ -307,6 +462,125 @@ fn cell_side(prepared: &[PreparedRegion], levels: &[Range<u32>], w: f64, h: f64)
     (*median / 2.0).max(floor)
 }
 
+/// One edge (endpoints as vertex indices) of region `id` whose bounding box meets `cell`.
+struct EdgeHit {
+    cell: u32,
+    id: u32,
+    a: u32,
+    b: u32,
+}
+
+/// Groups edge hits by cell (a counting sort): `hits[offsets[c]..offsets[c + 1]]` are cell `c`'s.
+fn by_cell(hits: Vec<EdgeHit>, ncells: usize) -> (Vec<u32>, Vec<EdgeHit>) {
+    let mut offsets = vec![0u32; ncells + 1];
+    for h in &hits {
+        offsets[h.cell as usize + 1] += 1;
+    }
+    for i in 0..ncells {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut next = offsets.clone();
+    let mut sorted: Vec<EdgeHit> = (0..hits.len())
+        .map(|_| EdgeHit {
+            cell: 0,
+            id: 0,
+            a: 0,
+            b: 0,
+        })
+        .collect();
+    for h in hits {
+        let slot = &mut next[h.cell as usize];
+        sorted[*slot as usize] = h;
+        *slot += 1;
+    }
+    (offsets, sorted)
+}
+
+/// Vertex ids in first-use order: `new_id[old]`, and the vertices in the new order.
+struct Renumber {
+    new_id: Vec<u32>,
+    vertices: Vec<[f64; 2]>,
+}
+
+impl Renumber {
+    fn id(&mut self, old: u32, vertices: &[[f64; 2]]) -> u32 {
+        let slot = &mut self.new_id[old as usize];
+        if *slot == u32::MAX {
+            *slot = self.vertices.len() as u32;
+            self.vertices.push(vertices[old as usize]);
+        }
+        *slot
+    }
+}
+
+/// The cells of an `nx × ny` grid, [`TILE`] × [`TILE`] tile after tile.
+fn tiled(nx: usize, ny: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..ny.div_ceil(TILE)).flat_map(move |ty| {
+        (0..nx.div_ceil(TILE)).flat_map(move |tx| {
+            (ty * TILE..((ty + 1) * TILE).min(ny))
+                .flat_map(move |cy| (tx * TILE..((tx + 1) * TILE).min(nx)).map(move |cx| (cx, cy)))
+        })
+    })
+}
+
+/// Appends the edge block of a cell with centre `c` (layout in [`CellLocator::blocks`]) and
+/// returns its start, or `None` when the cell exceeds the block limits (it then keeps a
+/// candidate list). An edge shared by several candidates is stored once with all their bits;
+/// one that a candidate has twice cancels out, as its two crossings would.
+#[allow(clippy::too_many_arguments)]
+fn push_block(
+    blocks: &mut Vec<u32>,
+    vertices: &[[f64; 2]],
+    used: &mut Renumber,
+    prepared: &[PreparedRegion],
+    (cx, cy): (f64, f64),
+    list: &[u32],
+    cover: u32,
+    hits: &[EdgeHit],
+) -> Option<u32> {
+    if list.len() > BLOCK_MAX_CANDIDATES {
+        return None;
+    }
+    let mut edges: Vec<((u32, u32), u32)> = hits
+        .iter()
+        .filter_map(|h| {
+            let bit = list.iter().position(|&id| id == h.id)?;
+            Some(((h.a.min(h.b), h.a.max(h.b)), 1u32 << bit))
+        })
+        .collect();
+    edges.sort_unstable_by_key(|&(key, _)| key);
+    let mut merged: Vec<((u32, u32), u32)> = Vec::with_capacity(edges.len());
+    for (key, mask) in edges {
+        match merged.last_mut() {
+            Some((last, m)) if *last == key => *m ^= mask,
+            _ => merged.push((key, mask)),
+        }
+    }
+    merged.retain(|&(_, mask)| mask != 0);
+    let words = HEADER_WORDS + merged.len() * EDGE_WORDS + list.len();
+    if merged.len() > BLOCK_MAX_EDGES || blocks.len() + words > BLOCK as usize {
+        return None;
+    }
+    let inside = list
+        .iter()
+        .enumerate()
+        .filter(|&(_, &id)| prepared[id as usize].contains(cx, cy))
+        .fold(0u32, |m, (i, _)| m | 1 << i);
+    let start = blocks.len() as u32;
+    blocks.extend([
+        inside,
+        cover,
+        merged.len() as u32 | (list.len() as u32) << 16,
+    ]);
+    for ((a, b), mask) in merged {
+        let left = left_of(vertices[a as usize], vertices[b as usize], cx, cy) as u32;
+        let (a, b) = (used.id(a, vertices), used.id(b, vertices));
+        blocks.extend([a, b | left << 31, mask]);
+    }
+    blocks.extend_from_slice(list);
+    Some(start)
+}
+
 impl Locator for CellLocator {
     #[inline]
     fn locate(&self, lon: f64, lat: f64) -> Option<u32> {
@@ -315,10 +589,14 @@ impl Locator for CellLocator {
         if !(lon >= self.x0 && lon < self.x1 && lat >= self.y0 && lat < self.y1) {
             return None;
         }
-        let word = self.cells[self.row(lat) * self.nx + self.col(lon)];
+        let (cx, cy) = (self.col(lon), self.row(lat));
+        let word = self.cells[cy * self.nx + cx];
         if word & DIRECT != 0 {
             let id = word & !DIRECT;
             return (id != NO_OWNER >> 1).then_some(id);
+        }
+        if word & BLOCK != 0 {
+            return self.block_answer((word & !BLOCK) as usize, (cx, cy), [lon, lat]);
         }
         let range = self.offsets[word as usize] as usize..self.offsets[word as usize + 1] as usize;
         self.candidates[range]
@@ -412,6 +690,88 @@ mod tests {
             }
             for (x, y) in pts {
                 prop_assert_eq!(cells.locate(x, y), brute.locate(x, y), "({}, {})", x, y);
+            }
+        }
+    }
+
+    /// Counts cells answered directly, by an edge block and by a candidate list.
+    fn kinds(cells: &CellLocator) -> [usize; 3] {
+        cells.cells.iter().fold([0; 3], |mut k, &w| {
+            k[if w & DIRECT != 0 {
+                0
+            } else if w & BLOCK != 0 {
+                1
+            } else {
+                2
+            }] += 1;
+            k
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Cells of side 0.5 over the 8 × 8 lattice put centres on quarter points; vertices on
+        /// quarter points then put edges (and vertices) exactly through centres, and queries on
+        /// eighth points land on centres, edges, vertices and cell borders.
+        #[test]
+        fn blocks_are_exact_when_edges_pass_through_cell_centres(
+            jitter in prop::collection::vec(-1i32..=1, 2..30),
+            tris in prop::collection::vec(prop::array::uniform6(0i32..=32), 0..4),
+        ) {
+            let jitter: Vec<f64> = jitter.iter().map(|&j| j as f64 * 0.25).collect();
+            let tris: Vec<[f64; 6]> = tris.iter().map(|t| t.map(|v| v as f64 * 0.25)).collect();
+            let (mut prepared, mut levels) = regions(8, &jitter, &tris);
+            // A frame fixing the extent to [0, 8]².
+            let frame = PreparedRegion::new(&MultiPolygon(vec![Polygon::new(
+                LineString::from(vec![(0.0, 0.0), (8.0, 0.0), (8.0, 8.0), (0.0, 8.0)]),
+                vec![],
+            )]));
+            prepared.insert(0, frame);
+            levels = std::iter::once(0..1)
+                .chain(levels.iter().map(|r| r.start + 1..r.end + 1))
+                .collect();
+            let prepared: Arc<[PreparedRegion]> = prepared.into();
+            let cells = CellLocator::with_side(prepared.clone(), &levels, Some(0.5));
+            prop_assert_eq!((cells.nx, cells.ny), (16, 16));
+            prop_assert!(kinds(&cells)[1] > 0, "no edge blocks: {:?}", kinds(&cells));
+            let brute = BruteForceLocator::new(&prepared, &levels);
+            for i in -1..=66 {
+                for j in -1..=66 {
+                    let (x, y) = (i as f64 * 0.125, j as f64 * 0.125);
+                    prop_assert_eq!(cells.locate(x, y), brute.locate(x, y), "({}, {})", x, y);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn busy_cells_fall_back_to_candidate_lists() {
+        // 40 thin slivers fanning out of one cell: more edges than a block keeps.
+        let fan: Vec<PreparedRegion> = (0..40)
+            .map(|i| {
+                let t = i as f64 / 40.0;
+                PreparedRegion::new(&MultiPolygon(vec![Polygon::new(
+                    LineString::from(vec![
+                        (0.0, t),
+                        (10.0, t),
+                        (10.0, t + 0.025),
+                        (0.0, t + 0.025),
+                    ]),
+                    vec![],
+                )]))
+            })
+            .collect();
+        let prepared: Arc<[PreparedRegion]> = fan.into();
+        let levels: Vec<Range<u32>> = std::iter::once(0..40).collect();
+        let cells = CellLocator::with_side(prepared.clone(), &levels, Some(1.0));
+        let k = kinds(&cells);
+        assert!(k[2] > 0 && k[1] == 0, "{k:?}");
+        let brute = BruteForceLocator::new(&prepared, &levels);
+        for i in 0..=100 {
+            for j in 0..=110 {
+                let (x, y) = (i as f64 / 10.0, j as f64 / 100.0);
+                assert_eq!(cells.locate(x, y), brute.locate(x, y), "({x}, {y})");
             }
         }
     }

@@ -243,6 +243,63 @@ fn crosses(a: [f64; 2], b: [f64; 2], x: f64, y: f64) -> bool {
     ) > 0.0
 }
 
+/// True when `p' = (x + ε, y + ε²)` lies strictly left of the directed line `a → b` (`a ≠ b`).
+///
+/// `orient(a, b, p') = orient(a, b, p) − (b.y − a.y)·ε + (b.x − a.x)·ε²`, so when `p` is on the
+/// line the first non-zero coefficient decides. Never "on the line": `p'` is on no edge.
+#[inline]
+pub fn left_of(a: [f64; 2], b: [f64; 2], x: f64, y: f64) -> bool {
+    let o = orient2d(
+        Coord { x: a[0], y: a[1] },
+        Coord { x: b[0], y: b[1] },
+        Coord { x, y },
+    );
+    if o != 0.0 {
+        return o > 0.0;
+    }
+    let dy = b[1] - a[1];
+    if dy != 0.0 {
+        dy < 0.0
+    } else {
+        b[0] > a[0]
+    }
+}
+
+/// True when vertex `v` lies strictly left of the directed line `c' → p'` (both shifted by the
+/// same `(ε, ε²)`; `c ≠ p`): `orient(c', p', v) = orient(c, p, v) + (p.y − c.y)·ε − (p.x − c.x)·ε²`.
+#[inline]
+fn vertex_left_of_shifted(c: [f64; 2], p: [f64; 2], v: [f64; 2]) -> bool {
+    let o = orient2d(
+        Coord { x: c[0], y: c[1] },
+        Coord { x: p[0], y: p[1] },
+        Coord { x: v[0], y: v[1] },
+    );
+    if o != 0.0 {
+        return o > 0.0;
+    }
+    let dy = p[1] - c[1];
+    if dy != 0.0 {
+        dy > 0.0
+    } else {
+        p[0] < c[0]
+    }
+}
+
+/// True when the segment `c' → p'` crosses edge `a–b`, where `c' = c + (ε, ε²)` and
+/// `p' = p + (ε, ε²)`, `c ≠ p`, `a ≠ b`, and `c_left` is [`left_of`]`(a, b, c)` (callers that test
+/// many points against one `c` compute it once).
+///
+/// Under the shift no three of `a, b, c', p'` are collinear (a common shift of `c` and `p` moves
+/// the line `c'p'` off every vertex unless `c = p`), so the segments either cross properly or not
+/// at all, and crossing each edge flips membership: a region contains `p'` exactly when it
+/// contains `c'` and an even number of its edges cross `c'p'`. This is what lets a cell answer
+/// from its centre's owners and the few edges inside it.
+#[inline]
+pub fn segment_crosses(a: [f64; 2], b: [f64; 2], c: [f64; 2], p: [f64; 2], c_left: bool) -> bool {
+    left_of(a, b, p[0], p[1]) != c_left
+        && vertex_left_of_shifted(c, p, a) != vertex_left_of_shifted(c, p, b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,6 +389,36 @@ mod tests {
         for t in [0.0, 0.125, 0.25, 0.5, 0.75] {
             let n = lower.contains(t, t) as u8 + upper.contains(t, t) as u8;
             assert_eq!(n, 1, "point ({t}, {t})");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// Membership of `p` equals membership of `c` flipped once per crossed edge, on small
+        /// integer coordinates where collinear and on-vertex cases are everywhere.
+        #[test]
+        fn segment_parity_agrees_with_the_ray_rule(
+            ring in proptest::collection::vec((-4i32..=4, -4i32..=4), 3..9),
+            c in (-5i32..=5, -5i32..=5),
+            ps in proptest::collection::vec((-10i32..=10, -10i32..=10), 1..40),
+        ) {
+            let ring: Vec<(f64, f64)> = ring.iter().map(|&(x, y)| (x as f64, y as f64)).collect();
+            let region = PreparedRegion::new(&MultiPolygon(vec![geo::Polygon::new(ring.into(), vec![])]));
+            let c = [c.0 as f64, c.1 as f64];
+            for (px, py) in ps {
+                let p = [px as f64 / 2.0, py as f64 / 2.0];
+                if p == c {
+                    continue;
+                }
+                let mut inside = region.contains(c[0], c[1]);
+                region.for_each_edge(|a, b| {
+                    if a != b && segment_crosses(a, b, c, p, left_of(a, b, c[0], c[1])) {
+                        inside = !inside;
+                    }
+                });
+                proptest::prop_assert_eq!(inside, region.contains(p[0], p[1]), "p = {:?}", p);
+            }
         }
     }
 }
