@@ -74,12 +74,57 @@ fn text(path: &Path) -> Result<String> {
 impl DispatchSpec {
     /// Loads everything and builds a [`Dispatcher`] for `city`; paths relative to `base`.
     pub fn load(&self, base: &Path, city: Arc<City>) -> Result<Dispatcher> {
+        self.load_with(city, &mut |p: &Path| {
+            let path = base.join(p);
+            Ok((path.display().to_string(), text(&path)?))
+        })
+    }
+
+    /// Like [`DispatchSpec::load`], with the files' text supplied by `read` instead of the file
+    /// system (front ends without one, such as the browser). `read` gets each path as written
+    /// in the spec and returns a name for error messages and the file's text; a missing file is
+    /// its error to report (typically [`Error::Io`]).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use std::sync::Arc;
+    /// use wangge::io::dispatch_spec::DispatchSpec;
+    /// use wangge::prelude::*;
+    /// let square = vec![vec![vec![[114.25, 30.55], [114.26, 30.55], [114.26, 30.56],
+    ///     [114.25, 30.56], [114.25, 30.55]]]];
+    /// let city = City::build(vec![LevelInput { name: "district".into(), regions: vec![
+    ///     RegionInput { code: "420103".into(), name: "江汉区".into(), parent: None,
+    ///                   geometry: square }] }], &BuildOptions::default())?;
+    /// let spec: DispatchSpec = toml::from_str(r#"
+    ///     departments = "departments.toml"
+    ///     workers = { file = "workers.csv" }
+    /// "#).unwrap();
+    /// let departments = "[[department]]\ncode = \"D1\"\nname = \"城管局\"\n\
+    ///     jurisdiction = \"city\"\nhandles = [\"01\"]\n";
+    /// let workers = "id,kind,lon,lat,on_duty,home_grid\nW1,worker,114.255,30.555,true,\n";
+    /// let d = spec.load_with(Arc::new(city), &mut |p: &Path| {
+    ///     let text = match p.to_str() {
+    ///         Some("departments.toml") => departments,
+    ///         Some("workers.csv") => workers,
+    ///         _ => return Err(Error::Io { path: p.display().to_string(), reason: "absent".into() }),
+    ///     };
+    ///     Ok((p.display().to_string(), text.to_string()))
+    /// })?;
+    /// assert_eq!(d.resources().snapshot().resources().len(), 1);
+    /// # Ok::<(), wangge::Error>(())
+    /// ```
+    pub fn load_with(
+        &self,
+        city: Arc<City>,
+        read: &mut dyn FnMut(&Path) -> Result<(String, String)>,
+    ) -> Result<Dispatcher> {
         let mut catalog = Catalog::builtin();
         for p in &self.codes {
-            catalog.merge(Catalog::load(base.join(p))?)?;
+            let (name, body) = read(p)?;
+            catalog.merge(Catalog::parse_table(&name, &body)?)?;
         }
-        let dep_path = base.join(&self.departments);
-        let departments = parse_table(&dep_path.display().to_string(), &text(&dep_path)?)?;
+        let (dep_name, dep_text) = read(&self.departments)?;
+        let departments = parse_table(&dep_name, &dep_text)?;
         let converter = Converter::default();
         let assets: Vec<AssetInput> = match &self.assets {
             None => Vec::new(),
@@ -96,10 +141,8 @@ impl DispatchSpec {
                         })
                     }
                 };
-                let path = base.join(file);
-                let name = path.display().to_string();
-                let body = text(&path)?;
-                if path
+                let (name, body) = read(file)?;
+                if file
                     .extension()
                     .is_some_and(|e| e == "geojson" || e == "json")
                 {
@@ -116,8 +159,8 @@ impl DispatchSpec {
         let workers = match &self.workers {
             None => Vec::new(),
             Some(Source::File { file, crs, .. }) => {
-                let path = base.join(file);
-                read_workers(&path.display().to_string(), &text(&path)?, *crs, &converter)?
+                let (name, body) = read(file)?;
+                read_workers(&name, &body, *crs, &converter)?
             }
             Some(Source::Generate { generate }) => inventory::workers(&city, generate),
         };
