@@ -47,16 +47,18 @@ export function buildPeer(city, peers) {
   const index = new Flatbush(features.length);
   for (const { f } of features) index.add(...bboxOf(f.geometry));
   index.finish();
+  const byRank = (a, b) => features[b].level - features[a].level || features[a].id - features[b].id;
   const locate = (lngs, lats) => {
     const out = new Int32Array(lngs.length);
     const pt = [0, 0];
     for (let i = 0; i < lngs.length; i++) {
       pt[0] = lngs[i]; pt[1] = lats[i];
-      let best = -1, bestLevel = -1;
-      for (const k of index.search(pt[0], pt[1], pt[0], pt[1])) {
-        const c = features[k];
-        if (c.level < bestLevel || (c.level === bestLevel && c.id > best)) continue;
-        if (booleanPointInPolygon(pt, c.f)) { best = c.id; bestLevel = c.level; }
+      // Candidates deepest level first, lowest id first: the first that contains the point
+      // is the owner, so the big district outlines are only tested in gaps.
+      const candidates = index.search(pt[0], pt[1], pt[0], pt[1]).sort(byRank);
+      let best = -1;
+      for (const k of candidates) {
+        if (booleanPointInPolygon(pt, features[k].f)) { best = features[k].id; break; }
       }
       out[i] = best;
     }
