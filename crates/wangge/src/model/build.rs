@@ -7,6 +7,7 @@ use crate::error::{Error, Location, Result};
 use crate::locate::{Locator, PreparedRegion, RTreeLocator};
 use geo::orient::{Direction, Orient};
 use geo::{ClosestPoint, Distance, Geodesic, GeodesicArea, InteriorPoint, MultiPolygon, Point};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -114,44 +115,65 @@ impl City {
         let mut done: Vec<Vec<Pending>> = Vec::with_capacity(levels.len());
         for (level, input) in levels.into_iter().enumerate() {
             let parents = done.last().map(|p: &Vec<Pending>| ParentLevel::new(p));
-            let mut out = Vec::with_capacity(input.regions.len());
-            for (feature, r) in input.regions.into_iter().enumerate() {
-                let at = Location {
-                    level: input.name.clone(),
-                    feature,
-                    code: Some(r.code.clone()).filter(|c| !c.is_empty()),
+            // Features are checked in parallel; the first problem in feature order (and within
+            // a feature in check order, the duplicate-code check included) is the one returned.
+            let checked: Vec<(Location, Checked)> = input
+                .regions
+                .into_par_iter()
+                .enumerate()
+                .map(|(feature, r)| {
+                    let at = Location {
+                        level: input.name.clone(),
+                        feature,
+                        code: Some(r.code.clone()).filter(|c| !c.is_empty()),
+                    };
+                    let checked = check_feature(&at, r, level, &names, parents.as_ref(), options);
+                    (at, checked)
+                })
+                .collect();
+            let mut out = Vec::with_capacity(checked.len());
+            for (at, checked) in checked {
+                let (code, late) = match checked {
+                    Checked::Early(e) => return Err(e),
+                    Checked::Late(code, late) => (code, late),
                 };
-                out.push(check_feature(
-                    &at,
-                    r,
-                    level,
-                    &names,
-                    parents.as_ref(),
-                    &mut seen,
-                    options,
-                )?);
+                if let Some(&(first_level, first_feature)) = seen.get(&code) {
+                    return Err(Error::DuplicateCode {
+                        at,
+                        code,
+                        first_level: names[first_level].clone(),
+                        first_feature,
+                    });
+                }
+                seen.insert(code, (level, at.feature));
+                out.push(late?);
             }
             out.sort_by(|a, b| a.code.cmp(&b.code));
             done.push(out);
         }
 
+        // geo's geodesic area needs exterior rings counter-clockwise; input may wind either way.
+        let areas: Vec<f64> = done
+            .par_iter()
+            .flatten()
+            .map(|p| {
+                p.geometry
+                    .orient(Direction::Default)
+                    .geodesic_area_unsigned()
+            })
+            .collect();
         let mut ids: HashMap<String, RegionId> = HashMap::new();
-        let mut regions = Vec::with_capacity(done.iter().map(Vec::len).sum());
+        let mut regions = Vec::with_capacity(areas.len());
         for (level, pending) in done.into_iter().enumerate() {
             for p in pending {
                 ids.insert(p.code.clone(), RegionId(regions.len() as u32));
-                // geo's geodesic area needs exterior rings counter-clockwise; input may wind either way.
-                let area_m2 = p
-                    .geometry
-                    .orient(Direction::Default)
-                    .geodesic_area_unsigned();
                 regions.push(Region {
                     parent: p.parent.as_ref().map(|c| ids[c]),
                     code: p.code,
                     name: p.name,
                     level,
                     geometry: p.geometry,
-                    area_m2,
+                    area_m2: areas[regions.len()],
                 });
             }
         }
@@ -190,15 +212,36 @@ impl<'a> ParentLevel<'a> {
     }
 }
 
+/// One feature's checks: a problem found before the duplicate-code check (which needs every
+/// earlier feature and runs afterwards, in order), or the code and the outcome of the checks after.
+enum Checked {
+    Early(Error),
+    Late(String, Result<Pending>),
+}
+
 fn check_feature(
     at: &Location,
     r: RegionInput,
     level: usize,
     names: &[String],
     parents: Option<&ParentLevel>,
-    seen: &mut HashMap<String, (usize, usize)>,
     options: &BuildOptions,
-) -> Result<Pending> {
+) -> Checked {
+    match check_shape_and_code(at, &r, options) {
+        Err(e) => Checked::Early(e),
+        Ok(geometry) => Checked::Late(
+            r.code.clone(),
+            check_parent(at, r, geometry, level, names, parents, options),
+        ),
+    }
+}
+
+/// Rings, coordinates, validity and the code's format.
+fn check_shape_and_code(
+    at: &Location,
+    r: &RegionInput,
+    options: &BuildOptions,
+) -> Result<MultiPolygon<f64>> {
     let geometry = to_multipolygon(at, &r.geometry)?;
     if options.check_validity {
         check_valid(at, &geometry)?;
@@ -214,21 +257,24 @@ fn check_feature(
         if let Err(Error::InvalidCode { reason, .. }) = CodeKind::of(&r.code) {
             return Err(Error::RegionCode {
                 at: at.clone(),
-                code: r.code,
+                code: r.code.clone(),
                 reason,
             });
         }
     }
-    if let Some(&(first_level, first_feature)) = seen.get(&r.code) {
-        return Err(Error::DuplicateCode {
-            at: at.clone(),
-            code: r.code,
-            first_level: names[first_level].clone(),
-            first_feature,
-        });
-    }
-    seen.insert(r.code.clone(), (level, at.feature));
+    Ok(geometry)
+}
 
+/// The parent (named or by containment), the code prefix and the vertices outside the parent.
+fn check_parent(
+    at: &Location,
+    r: RegionInput,
+    geometry: MultiPolygon<f64>,
+    level: usize,
+    names: &[String],
+    parents: Option<&ParentLevel>,
+    options: &BuildOptions,
+) -> Result<Pending> {
     let parent =
         match parents {
             None => None,

@@ -132,10 +132,14 @@ impl City {
             }
             by_code.insert(r.code.clone(), id);
         }
-        let prepared: Arc<[PreparedRegion]> = regions
-            .iter()
-            .map(|r| PreparedRegion::new(&r.geometry))
-            .collect();
+        let prepared: Arc<[PreparedRegion]> = {
+            use rayon::prelude::*;
+            let prepared: Vec<PreparedRegion> = regions
+                .par_iter()
+                .map(|r| PreparedRegion::new(&r.geometry))
+                .collect();
+            prepared.into()
+        };
         let locator = CellLocator::new(prepared.clone(), &level_ranges);
         Ok(City {
             levels,
