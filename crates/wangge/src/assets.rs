@@ -13,6 +13,7 @@ use crate::crs::{check_point, Converter, Crs};
 use crate::error::{Error, Result};
 use crate::model::{City, RegionId};
 use crate::nearest::{PointSet, Positioned};
+use rayon::iter::ParallelIterator;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -324,6 +325,79 @@ impl AssetSet {
         self.assets
             .within(lon, lat, radius_m, |a| filter.accepts(a))
     }
+
+    /// Like [`AssetSet::nearest_many`], split over the rayon thread pool in chunks of points;
+    /// the triples are identical, in the same order.
+    pub fn nearest_many_parallel(
+        &self,
+        lons: &[f64],
+        lats: &[f64],
+        k: usize,
+        max_distance_m: Option<f64>,
+        filter: &AssetFilter,
+    ) -> Result<Vec<(u32, u32, f64)>> {
+        Error::check_lengths(lons, lats)?;
+        let parts: Vec<Vec<(u32, u32, f64)>> = par_chunk_ranges(lons.len())
+            .map(|range| {
+                let start = range.start;
+                let mut out = self
+                    .nearest_many(
+                        &lons[range.clone()],
+                        &lats[range],
+                        k,
+                        max_distance_m,
+                        filter,
+                    )
+                    .unwrap_or_default();
+                for hit in &mut out {
+                    hit.0 += start as u32;
+                }
+                out
+            })
+            .collect();
+        Ok(parts.concat())
+    }
+
+    /// Every asset passing `filter` within `radius_m` (geodesic) of each of many WGS84 points,
+    /// as `(point index, asset position in [`AssetSet::assets`], metres)` triples in point
+    /// order, nearest first per point (ties by id), exactly what [`AssetSet::within`] gives
+    /// point by point. Points that are not finite or out of range, and a negative or NaN
+    /// radius, give no triples. Runs over the rayon thread pool in chunks of points.
+    pub fn within_many(
+        &self,
+        lons: &[f64],
+        lats: &[f64],
+        radius_m: f64,
+        filter: &AssetFilter,
+    ) -> Result<Vec<(u32, u32, f64)>> {
+        Error::check_lengths(lons, lats)?;
+        let parts: Vec<Vec<(u32, u32, f64)>> = par_chunk_ranges(lons.len())
+            .map(|range| {
+                let mut out = Vec::new();
+                for i in range {
+                    for (asset, d) in self.within(lons[i], lats[i], radius_m, filter) {
+                        // Ids are unique and indexed, so the lookup always succeeds.
+                        if let Some(pos) = self.assets.position_of(&asset.id) {
+                            out.push((i as u32, pos as u32, d));
+                        }
+                    }
+                }
+                out
+            })
+            .collect();
+        Ok(parts.concat())
+    }
+}
+
+/// `0..n` cut into consecutive ranges for the rayon pool (in order).
+fn par_chunk_ranges(
+    n: usize,
+) -> impl rayon::iter::IndexedParallelIterator<Item = std::ops::Range<usize>> {
+    use rayon::prelude::*;
+    const CHUNK: usize = 4_096;
+    (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(move |c| c * CHUNK..((c + 1) * CHUNK).min(n))
 }
 
 /// Names of the fields an asset file uses. [`AssetFields::default`] uses plain English names;
@@ -517,4 +591,101 @@ pub fn read_csv(
         out.push(fields.input(pairs, lon, lat));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nearest::geodesic_distance_m;
+
+    /// 3,000 assets of two classes on a jittered lattice, and 5,000 query points around them
+    /// (more than one rayon chunk), some of them NaN or out of range.
+    fn setup() -> (AssetSet, Vec<f64>, Vec<f64>) {
+        let mut inputs = Vec::new();
+        let mut state = 12345u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for i in 0..3_000u32 {
+            let class = if i % 3 == 0 { "0113" } else { "0103" };
+            inputs.push(AssetInput {
+                id: format!("420103{class}{:06}", i + 1),
+                lon: 114.20 + 0.1 * next(),
+                lat: 30.50 + 0.1 * next(),
+                ..AssetInput::default()
+            });
+        }
+        let set = AssetSet::build(None, &Catalog::builtin(), inputs).unwrap();
+        let (mut lons, mut lats): (Vec<f64>, Vec<f64>) = (0..5_000)
+            .map(|_| (114.19 + 0.12 * next(), 30.49 + 0.12 * next()))
+            .unzip();
+        lons[7] = f64::NAN;
+        lats[4_100] = 95.0;
+        (set, lons, lats)
+    }
+
+    #[test]
+    fn nearest_many_parallel_equals_the_sequential_loop() {
+        let (set, lons, lats) = setup();
+        for (k, max, filter) in [
+            (1, None, AssetFilter::default()),
+            (3, Some(300.0), AssetFilter::classes(["0113"])),
+        ] {
+            let seq = set.nearest_many(&lons, &lats, k, max, &filter).unwrap();
+            let par = set
+                .nearest_many_parallel(&lons, &lats, k, max, &filter)
+                .unwrap();
+            assert_eq!(seq, par);
+            assert!(par.iter().all(|h| h.0 != 7 && h.0 != 4_100));
+        }
+        assert!(matches!(
+            set.nearest_many_parallel(&lons[..2], &lats[..3], 1, None, &AssetFilter::default()),
+            Err(Error::LengthMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn within_many_equals_within_and_brute_force() {
+        let (set, lons, lats) = setup();
+        let filter = AssetFilter::classes(["0113"]);
+        let radius = 400.0;
+        let got = set.within_many(&lons, &lats, radius, &filter).unwrap();
+        let mut expected = Vec::new();
+        for i in 0..lons.len() {
+            for (a, d) in set.within(lons[i], lats[i], radius, &filter) {
+                let pos = set.assets().iter().position(|b| b.id == a.id).unwrap();
+                expected.push((i as u32, pos as u32, d));
+            }
+        }
+        assert_eq!(got, expected);
+        assert!(got.len() > 1_000, "{} hits", got.len());
+        // Brute force on a sample of points: the same set of assets, each within the radius.
+        for i in (0..lons.len()).step_by(97) {
+            let mine: Vec<u32> = got
+                .iter()
+                .filter(|h| h.0 == i as u32)
+                .map(|h| h.1)
+                .collect();
+            let mut brute: Vec<u32> = Vec::new();
+            if lons[i].is_finite() && lats[i].abs() <= 90.0 {
+                for (p, a) in set.assets().iter().enumerate() {
+                    let d = geodesic_distance_m(lons[i], lats[i], a.lon, a.lat);
+                    if filter.accepts(a) && d <= radius {
+                        brute.push(p as u32);
+                    }
+                }
+            }
+            let mut sorted = mine.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, brute, "point {i}");
+        }
+        assert!(set
+            .within_many(&lons, &lats, -1.0, &filter)
+            .unwrap()
+            .is_empty());
+        assert!(set.within_many(&lons, &lats[..1], radius, &filter).is_err());
+    }
 }

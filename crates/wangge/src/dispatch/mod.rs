@@ -270,6 +270,58 @@ impl Dispatcher {
         })
     }
 
+    /// Dispatches many reports over the rayon thread pool: entry `i` of the result is exactly
+    /// what [`Dispatcher::dispatch`] returns for report `i` (its error included, so one bad
+    /// report does not stop the others). Every report uses `options`, with `options.asset_id`
+    /// replaced by `asset_ids[i]` when `asset_ids` is given.
+    ///
+    /// Fails as a whole only when `categories` or `asset_ids` and the coordinate slices differ
+    /// in length ([`Error::LengthMismatch`]).
+    pub fn dispatch_many<S: AsRef<str> + Sync>(
+        &self,
+        lons: &[f64],
+        lats: &[f64],
+        categories: &[S],
+        asset_ids: Option<&[Option<S>]>,
+        options: &DispatchOptions,
+    ) -> Result<Vec<Result<DispatchResult>>> {
+        use rayon::prelude::*;
+        Error::check_lengths(lons, lats)?;
+        let same = |name: &'static str, len: usize| {
+            if len == lons.len() {
+                Ok(())
+            } else {
+                Err(Error::LengthMismatch {
+                    left_name: "lons",
+                    left: lons.len(),
+                    right_name: name,
+                    right: len,
+                })
+            }
+        };
+        same("categories", categories.len())?;
+        if let Some(ids) = asset_ids {
+            same("asset_ids", ids.len())?;
+        }
+        Ok((0..lons.len())
+            .into_par_iter()
+            .with_min_len(32)
+            .map(|i| {
+                let category = categories[i].as_ref();
+                match asset_ids {
+                    None => self.dispatch(lons[i], lats[i], category, options),
+                    Some(ids) => {
+                        let row = DispatchOptions {
+                            asset_id: ids[i].as_ref().map(|s| s.as_ref().to_string()),
+                            ..options.clone()
+                        };
+                        self.dispatch(lons[i], lats[i], category, &row)
+                    }
+                }
+            })
+            .collect())
+    }
+
     fn asset_hits(
         &self,
         x: f64,
@@ -331,5 +383,116 @@ impl Dispatcher {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn wuhan() -> Dispatcher {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/wuhan.toml");
+        Dispatcher::from_manifest(&path).unwrap()
+    }
+
+    #[test]
+    fn dispatch_many_equals_dispatch_row_by_row() {
+        let d = wuhan();
+        let options = DispatchOptions {
+            crs: Crs::Gcj02,
+            ..DispatchOptions::default()
+        };
+        let asset = (d.assets().assets().iter())
+            .find(|a| a.main_dept.is_some())
+            .unwrap()
+            .clone();
+        let n = 300;
+        let mut lons: Vec<f64> = (0..n).map(|i| 114.24 + 0.0002 * i as f64).collect();
+        let mut lats: Vec<f64> = (0..n).map(|i| 30.57 + 0.0001 * (i % 97) as f64).collect();
+        let mut categories: Vec<String> = (0..n)
+            .map(|i| ["0103", "0113", "200501", "0301"][i % 4].to_string())
+            .collect();
+        let mut ids: Vec<Option<String>> = vec![None; n];
+        lons[3] = f64::NAN; // a bad point
+        categories[4] = "9999".into(); // an unknown category
+        ids[5] = Some("4201030103999999".into()); // an unknown asset
+        ids[6] = Some(asset.id.clone());
+        categories[6] = asset.class.clone();
+        lats[7] = 0.0; // outside the city: an empty chain, not an error
+        let many = d
+            .dispatch_many(&lons, &lats, &categories, Some(&ids), &options)
+            .unwrap();
+        assert_eq!(many.len(), n);
+        for (i, got) in many.iter().enumerate() {
+            let row = DispatchOptions {
+                asset_id: ids[i].clone(),
+                ..options.clone()
+            };
+            let expected = d.dispatch(lons[i], lats[i], &categories[i], &row);
+            // Debug text, because an error holding a NaN coordinate is not equal to itself.
+            assert_eq!(format!("{got:?}"), format!("{expected:?}"), "report {i}");
+        }
+        assert!(matches!(many[3], Err(Error::InvalidPoint { .. })));
+        assert!(matches!(many[4], Err(Error::UnknownClass { .. })));
+        assert!(matches!(many[5], Err(Error::UnknownId { .. })));
+        let main = many[6].as_ref().unwrap();
+        assert!(matches!(
+            main.departments[0].reason,
+            Reason::AssetMain { .. }
+        ));
+        assert!(many[7].as_ref().unwrap().chain.is_empty());
+        assert!(many.iter().filter(|r| r.is_ok()).count() >= n - 3);
+        // Without per-report asset ids, options.asset_id applies to every report.
+        let plain = d
+            .dispatch_many(&lons[..8], &lats[..8], &categories[..8], None, &options)
+            .unwrap();
+        assert_eq!(
+            plain[0],
+            d.dispatch(lons[0], lats[0], &categories[0], &options)
+        );
+    }
+
+    #[test]
+    fn dispatch_many_checks_lengths() {
+        let d = wuhan();
+        let o = DispatchOptions::default();
+        let e = d
+            .dispatch_many(&[114.27, 114.28], &[30.58, 30.58], &["0103"], None, &o)
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            Error::LengthMismatch {
+                right_name: "categories",
+                left: 2,
+                right: 1,
+                ..
+            }
+        ));
+        let ids: Vec<Option<&str>> = vec![None];
+        let e = d
+            .dispatch_many(
+                &[114.27, 114.28],
+                &[30.58, 30.58],
+                &["0103", "0103"],
+                Some(&ids),
+                &o,
+            )
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            Error::LengthMismatch {
+                right_name: "asset_ids",
+                ..
+            }
+        ));
+        assert!(d
+            .dispatch_many(&[114.27], &[30.58, 30.59], &["0103"], None, &o)
+            .is_err());
+        let empty: [&str; 0] = [];
+        assert!(d
+            .dispatch_many(&[], &[], &empty, None, &o)
+            .unwrap()
+            .is_empty());
     }
 }
