@@ -29,3 +29,21 @@ def dispatcher() -> wangge.Dispatcher:
 def fresh_dispatcher() -> wangge.Dispatcher:
     """A dispatcher of its own, for tests that move resources."""
     return wangge.Dispatcher.from_manifest(WUHAN)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--run-spark",
+        action="store_true",
+        default=False,
+        help="run the tests marked `spark` (PySpark on local[2]; needs Java 17+)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--run-spark"):
+        return
+    skip = pytest.mark.skip(reason="needs --run-spark (scripts/test-python passes it)")
+    for item in items:
+        if "spark" in item.keywords:
+            item.add_marker(skip)

@@ -69,6 +69,26 @@ def test_non_contiguous_and_other_dtypes(city):
     np.testing.assert_array_equal(big_endian, expected)
 
 
+def test_misaligned_arrays(city):
+    """Contiguous but misaligned views (as pickle-5 / shared-memory buffers can be) are
+    copied, not refused."""
+    rng = np.random.default_rng(8)
+    lon = rng.uniform(114.20, 114.30, 1_000)
+    lat = rng.uniform(30.55, 30.63, 1_000)
+    expected = city.locate(lon, lat)
+
+    def misaligned(a):
+        raw = np.frombuffer(b"\0" + a.tobytes(), dtype=np.uint8)
+        view = raw[1:].view(np.float64)
+        assert view.flags["C_CONTIGUOUS"] and not view.flags["ALIGNED"]
+        return view
+
+    np.testing.assert_array_equal(city.locate(misaligned(lon), misaligned(lat)), expected)
+    np.testing.assert_array_equal(
+        city.locate_levels(misaligned(lon), lat)[:, -1], city.locate_levels(lon, lat)[:, -1]
+    )
+
+
 def test_empty_arrays(city):
     ids = city.locate(np.array([]), np.array([]))
     assert ids.dtype == np.int64 and ids.shape == (0,)

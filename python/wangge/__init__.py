@@ -31,11 +31,34 @@ Dispatch (智能派单) on the same data::
     >>> r = d.dispatch(114.2712, 30.5851, "0103", crs="gcj02")  # a broken rainwater cover
     >>> r.department                                            # responsible department first
     'D420100-SWJ'
-    >>> pairs, dist = d.nearest_assets([114.2650], [30.5800], k=2, return_distance=True)
+    >>> pairs, dist = d.nearest([114.2650], [30.5800], k=2, return_distance=True)
     >>> pairs.shape                                             # [input_index, asset_index]
     (2, 2)
     >>> bool(np.all(np.diff(dist) >= 0))                        # nearest first, metres
     True
+    >>> hydrant = d.asset(int(d.nearest(114.2650, 30.5800, classes="0113")[1, 0]))
+    >>> hydrant.class_code, hydrant.__geo_interface__["type"]   # 消防栓, a Point
+    ('0113', 'Point')
+    >>> near = d.within([114.2650], [30.5800], 300.0, classes=["0113", "01013"])
+    >>> bool(np.isin(hydrant.index, near[1]))                   # every hydrant within 300 m
+    True
+    >>> df = d.dispatch_many([114.2712, 114.2650], [30.5851, 30.5800], "0103", crs="gcj02")
+    >>> list(df["department"])                                  # a pandas DataFrame
+    ['D420100-SWJ', 'D420100-SWJ']
+
+Geometries (shapely, GeoPandas, anything with ``__geo_interface__``)::
+
+    >>> import shapely
+    >>> city.locate(shapely.Point(114.2712, 30.5851), crs="gcj02").codes[0]
+    '420103'
+    >>> city.locate(shapely.points([114.2650, 0.0], [30.5800, 0.0])).tolist()[1]
+    -1
+    >>> grids = city.to_geodataframe("grid")                    # a GeoDataFrame by region id
+    >>> grids.crs.to_epsg(), grids.loc[int(ids[0]), "level"]
+    (4326, 'grid')
+    >>> top = wangge.City.from_geojson({"district": city.to_geojson("district")})
+    >>> top.levels, len(top) == len(city.level_ids_of("district"))
+    (['district'], True)
 
 Coordinates
     ``crs`` is one of ``"wgs84"`` (= ``"cgcs2000"``, EPSG:4326/4490), ``"gcj02"`` (Amap,
@@ -47,7 +70,23 @@ Arrays
     integer or float dtype (copied to contiguous float64 when needed). A NaN or infinite
     coordinate has no owner (−1, or ``None`` for a scalar call). Mismatched lengths raise
     :class:`WanggeError` naming both lengths; 2-D input raises ``ValueError``; strings or
-    other non-numeric input raise ``TypeError``.
+    other non-numeric input raise ``TypeError``. Every query also takes Point geometries in
+    place of ``lon`` with ``lat`` left out: one shapely Point (or ``__geo_interface__``
+    object), or a sequence, object array or GeoSeries of them (None and empty points have
+    no owner; other geometry types raise ``TypeError`` naming their position).
+
+Building a city
+    :meth:`City.from_manifest` (TOML/JSON manifests, see the Rust docs), :meth:`City.load`
+    (snapshot or manifest), :meth:`City.from_bytes`, :meth:`City.from_geojson` (one
+    FeatureCollection per level: text, path, mapping, list of features with shapely
+    geometries, GeoDataFrame) and :meth:`City.from_geodataframes`. Out again:
+    :meth:`City.to_geojson`, :meth:`City.to_geodataframe`, :meth:`City.to_bytes`, pickle.
+
+Parallel workers
+    A city pickles as its snapshot bytes (``__reduce__``), so it can be broadcast to Dask
+    workers (``client.scatter(city, broadcast=True)``) or, as ``city.to_bytes()``, to Spark
+    executors (``spark.sparkContext.broadcast(...)`` + ``City.from_bytes`` in
+    ``mapInPandas``); see ``python/examples/``.
 
 Errors
     Every error from the library is a :class:`WanggeError` (a ``ValueError``), or one of its
@@ -58,6 +97,7 @@ Errors
 
 from ._wangge import (
     NO_OWNER,
+    Asset,
     City,
     CodeError,
     DataError,
@@ -82,6 +122,7 @@ CRS_NAMES = ("wgs84", "cgcs2000", "gcj02", "bd09")
 __all__ = [
     "CRS_NAMES",
     "NO_OWNER",
+    "Asset",
     "City",
     "CodeError",
     "DataError",

@@ -1,12 +1,25 @@
 """Type stubs of the compiled extension ``wangge._wangge`` (hand-written)."""
 
 import os
-from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final, overload
+from typing import (
+    Any,
+    Dict,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    final,
+    overload,
+)
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "Asset",
     "City",
     "CodeError",
     "DataError",
@@ -23,6 +36,8 @@ __all__ = [
     "UnknownIdError",
     "WanggeError",
     "__version__",
+    "_locate_native_seconds",
+    "_panic_for_tests",
 ]
 
 __version__: str
@@ -30,6 +45,14 @@ NO_OWNER: int
 
 _Path = Union[str, "os.PathLike[str]"]
 _Coords = npt.ArrayLike
+# Point geometries: a shapely Point (or anything with __geo_interface__), or a sequence,
+# object array or GeoSeries of them.
+_Points = Any
+# One level's GeoJSON: text, a path, a mapping, a list of features, or a __geo_interface__
+# object such as a GeoDataFrame.
+_LevelSource = Any
+_Levels = Union[Mapping[str, Any], Sequence[Tuple[str, Any]]]
+_PerLevel = Union[None, str, Mapping[str, str]]
 _Crs = str  # "wgs84" | "cgcs2000" | "gcj02" | "bd09" (case-insensitive, EPSG forms accepted)
 
 class WanggeError(ValueError):
@@ -137,6 +160,57 @@ class City:
     def load(path: _Path) -> City:
         """Loads a snapshot file or builds from a manifest, whichever the file is."""
     @staticmethod
+    def from_geojson(
+        levels: _Levels,
+        *,
+        code_property: _PerLevel = None,
+        name_property: _PerLevel = None,
+        parent_property: _PerLevel = None,
+        crs: _Crs = "wgs84",
+        code_scheme: Optional[Literal["standard", "free"]] = None,
+        parent_tolerance_m: float = 1.0,
+        check_validity: bool = True,
+    ) -> City:
+        """Builds a city from one GeoJSON FeatureCollection per level, top level first.
+
+        ``levels`` is a dict ``{level name: source}`` (in order) or a list of ``(name,
+        source)`` pairs. A source is GeoJSON text, a path (``pathlib.Path``), a mapping, a
+        list of features, or anything with ``__geo_interface__`` (a GeoDataFrame); the
+        geometries inside may be shapely geometries. ``code_property`` (default ``"code"``),
+        ``name_property`` (default ``"name"``) and ``parent_property`` (default: parents by
+        containment) are one name or a dict by level. ``code_scheme=None`` infers "standard"
+        when every code is a GB/T 30428.1 code, "free" otherwise.
+
+        Every check of the core applies: GeometryError, HierarchyError, CodeError and
+        DataError name level, feature index and code.
+
+        >>> grids = {"type": "FeatureCollection", "features": [{"type": "Feature",
+        ...     "properties": {"code": "g1"}, "geometry": shapely.box(0, 0, 1, 1)}]}
+        >>> City.from_geojson({"grid": grids}).locate(0.5, 0.5).codes
+        ['g1']
+        """
+    @staticmethod
+    def from_geodataframes(
+        levels: _Levels,
+        *,
+        code_column: _PerLevel = None,
+        name_column: _PerLevel = None,
+        parent_column: _PerLevel = None,
+        crs: Optional[_Crs] = None,
+        code_scheme: Optional[Literal["standard", "free"]] = None,
+        parent_tolerance_m: float = 1.0,
+        check_validity: bool = True,
+    ) -> City:
+        """Builds a city from one GeoDataFrame per level, top level first (``levels`` as in
+        :meth:`from_geojson`; columns default to ``code`` and ``name``, parents by
+        containment unless ``parent_column`` is given).
+
+        ``crs=None`` follows each frame's CRS: unset means WGS84, EPSG:4326/4490 are WGS84,
+        anything else is reprojected to EPSG:4326 first. ``crs="gcj02"`` or ``"bd09"`` says
+        the coordinates are in that system (the frame's CRS must then be unset or 4326/4490).
+        ``City.from_geodataframes({l: city.to_geodataframe(l) for l in city.levels},
+        parent_column="parent")`` rebuilds ``city``."""
+    @staticmethod
     def from_bytes(data: Union[bytes, bytearray]) -> City:
         """Rebuilds a city from ``to_bytes()`` output; SnapshotError for corrupt bytes."""
     def to_bytes(self) -> bytes:
@@ -158,30 +232,54 @@ class City:
         """A region by id (IndexError outside ``range(len(city))``)."""
     def by_code(self, code: str) -> Optional[int]:
         """The id of the region with this code, or None."""
+    def to_geojson(self, level: Union[str, int], crs: _Crs = "wgs84") -> str:
+        """One level as GeoJSON text: a FeatureCollection whose features carry ``code``,
+        ``name``, ``level``, ``parent`` (the parent's code or null) and ``area_m2``, with
+        coordinates converted to ``crs``."""
+    def to_geodataframe(self, level: Union[str, int], crs: _Crs = "wgs84") -> Any:
+        """One level as a GeoDataFrame indexed by region id, with columns ``code``, ``name``,
+        ``level``, ``parent`` (code or None), ``area_m2`` and ``geometry``. Its CRS is
+        EPSG:4326 for ``crs="wgs84"`` and unset for GCJ-02 / BD-09 (they have no EPSG code).
+        Needs geopandas.
+
+        >>> gdf = city.to_geodataframe("grid")
+        >>> gdf.loc[city.locate(114.2712, 30.5851, crs="gcj02").id, "code"][:6]
+        '420103'
+        """
     @overload
     def locate(self, lon: float, lat: float, crs: _Crs = "wgs84") -> Optional[Located]:
         """The owner of each point.
 
         Scalars give a :class:`Located` (or None); 1-D arrays give an int64 array of region
         ids with -1 where there is no owner (outside every region, or a NaN/infinite
-        coordinate). The GIL is released while the batch runs.
+        coordinate). With ``lat`` omitted, ``lon`` holds Point geometries: one shapely Point
+        (or ``__geo_interface__`` object) gives a :class:`Located` or None, a sequence,
+        object array or GeoSeries of them gives ids. The GIL is released while the batch
+        runs.
 
         >>> ids = city.locate(np.array([114.265, 0.0]), np.array([30.58, 0.0]))
         >>> int(ids[1])
+        -1
+        >>> int(city.locate(shapely.points([114.265, 0.0], [30.58, 0.0]))[1])
         -1
         """
     @overload
     def locate(
         self, lon: _Coords, lat: _Coords, crs: _Crs = "wgs84"
     ) -> npt.NDArray[np.int64]: ...
+    @overload
+    def locate(self, lon: _Points, lat: None = None, crs: _Crs = "wgs84") -> Any: ...
     def locate_levels(
-        self, lon: _Coords, lat: _Coords, crs: _Crs = "wgs84"
+        self, lon: Union[_Coords, _Points], lat: Optional[_Coords] = None, crs: _Crs = "wgs84"
     ) -> npt.NDArray[np.int64]:
         """Region id at every level for each point: shape ``(n, len(levels))``, -1 where the
-        owner lies above that level or there is no owner."""
-    def locate_codes(self, lon: _Coords, lat: _Coords, crs: _Crs = "wgs84") -> Any:
+        owner lies above that level or there is no owner. Points as in :meth:`locate`."""
+    def locate_codes(
+        self, lon: Union[_Coords, _Points], lat: Optional[_Coords] = None, crs: _Crs = "wgs84"
+    ) -> Any:
         """A pandas DataFrame with one column of codes per level (None where there is no
-        owner at that level). Raises ImportError without pandas."""
+        owner at that level). Points as in :meth:`locate`. Raises ImportError without
+        pandas."""
 
 @final
 class DispatchResult:
@@ -217,6 +315,55 @@ class DispatchResult:
     @property
     def nearby(self) -> Dict[str, List[Dict[str, Any]]]:
         """Extra nearby lists by label (default: ``"hydrants"``)."""
+    @property
+    def __geo_interface__(self) -> Dict[str, Any]:
+        """A FeatureCollection (WGS84) of Points: the report (``role`` "report", with
+        category, department and grid) and every asset found (``role`` "asset" or the
+        nearby label, with id, class, state and distance_m). ``geopandas.GeoDataFrame.
+        from_features(result)`` reads it."""
+    def to_dict(self) -> Dict[str, Any]: ...
+
+@final
+class Asset:
+    """One asset (部件) of the inventory, as ``Dispatcher.asset`` returns it."""
+
+    @property
+    def id(self) -> str:
+        """Component id (16-digit legacy or 17-digit GB/T 47678.5)."""
+    @property
+    def index(self) -> int:
+        """Index into ``Dispatcher.asset_ids`` (what ``nearest`` and ``within`` return)."""
+    @property
+    def class_code(self) -> str:
+        """Class code embedded in the id, e.g. ``"0103"`` (雨水井盖)."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def state(self) -> str:
+        """intact, damaged, lost, abandoned or removed."""
+    @property
+    def lon(self) -> float:
+        """WGS84."""
+    @property
+    def lat(self) -> float:
+        """WGS84."""
+    @property
+    def region(self) -> Optional[int]:
+        """Id of the region owning its position; None outside the city."""
+    @property
+    def main_dept(self) -> Optional[str]:
+        """主管 (regulating) department code."""
+    @property
+    def owner_dept(self) -> Optional[str]:
+        """权属 (owning) department code."""
+    @property
+    def maintainer_dept(self) -> Optional[str]:
+        """养护 (maintaining) department code."""
+    @property
+    def attributes(self) -> Dict[str, str]: ...
+    @property
+    def __geo_interface__(self) -> Dict[str, Any]:
+        """GeoJSON-like Point in WGS84 lon/lat."""
     def to_dict(self) -> Dict[str, Any]: ...
 
 @final
@@ -258,13 +405,15 @@ class Dispatcher:
         CodeError for an unknown category, UnknownIdError for an unknown asset id,
         WanggeError for a point that is not finite or out of range."""
     @overload
-    def nearest_assets(
+    def nearest(
         self,
-        lon: _Coords,
-        lat: _Coords,
+        lon: Union[_Coords, _Points],
+        lat: Optional[_Coords] = None,
         k: int = 1,
         max_distance: Optional[float] = None,
+        *,
         classes: Union[None, str, Sequence[str]] = None,
+        states: Union[None, str, Sequence[str]] = None,
         return_distance: Literal[False] = False,
         crs: _Crs = "wgs84",
     ) -> npt.NDArray[np.int64]:
@@ -273,27 +422,131 @@ class Dispatcher:
 
         Returns an int64 array of shape ``(2, m)``: row 0 the input index, row 1 the index
         into ``asset_ids`` (shapely ``STRtree.query_nearest`` style); with
-        ``return_distance=True`` also the distances in metres. ``classes`` keeps assets whose
-        class starts with one of the given prefixes. A point that is NaN or out of range, or
-        a negative ``max_distance``, yields no pairs."""
+        ``return_distance=True`` also the distances in metres. Filters: ``classes`` keeps
+        assets whose class starts with one of the given prefixes, ``states`` those in one of
+        the given states (Chinese or English names). Points as in :meth:`City.locate`. A
+        point that is NaN or out of range, or a negative ``max_distance``, yields no pairs.
+        Runs in parallel with the GIL released.
+
+        >>> pairs, metres = d.nearest([114.2650], [30.5800], k=2, classes="0113",
+        ...                           return_distance=True)       # the two nearest hydrants
+        >>> pairs.shape, bool(metres[0] <= metres[1])
+        ((2, 2), True)
+        """
     @overload
-    def nearest_assets(
+    def nearest(
         self,
-        lon: _Coords,
-        lat: _Coords,
+        lon: Union[_Coords, _Points],
+        lat: Optional[_Coords] = None,
         k: int = 1,
         max_distance: Optional[float] = None,
-        classes: Union[None, str, Sequence[str]] = None,
         *,
+        classes: Union[None, str, Sequence[str]] = None,
+        states: Union[None, str, Sequence[str]] = None,
         return_distance: Literal[True],
         crs: _Crs = "wgs84",
     ) -> Tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
+    @overload
+    def nearest_assets(
+        self,
+        lon: Union[_Coords, _Points],
+        lat: Optional[_Coords] = None,
+        k: int = 1,
+        max_distance: Optional[float] = None,
+        *,
+        classes: Union[None, str, Sequence[str]] = None,
+        states: Union[None, str, Sequence[str]] = None,
+        return_distance: Literal[False] = False,
+        crs: _Crs = "wgs84",
+    ) -> npt.NDArray[np.int64]:
+        """The same as :meth:`nearest` (its earlier name)."""
+    @overload
+    def nearest_assets(
+        self,
+        lon: Union[_Coords, _Points],
+        lat: Optional[_Coords] = None,
+        k: int = 1,
+        max_distance: Optional[float] = None,
+        *,
+        classes: Union[None, str, Sequence[str]] = None,
+        states: Union[None, str, Sequence[str]] = None,
+        return_distance: Literal[True],
+        crs: _Crs = "wgs84",
+    ) -> Tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
+    @overload
+    def within(
+        self,
+        lon: Union[_Coords, _Points],
+        lat: Optional[_Coords] = None,
+        distance: Optional[float] = None,
+        *,
+        classes: Union[None, str, Sequence[str]] = None,
+        states: Union[None, str, Sequence[str]] = None,
+        return_distance: Literal[False] = False,
+        crs: _Crs = "wgs84",
+    ) -> npt.NDArray[np.int64]:
+        """Every asset within ``distance`` metres (geodesic, inclusive) of each point:
+        ``(2, m)`` ``[input_index, asset_index]`` pairs, nearest first per point (ties by
+        id), plus the distances with ``return_distance=True``. Filters as in
+        :meth:`nearest`. ``distance`` is required (TypeError without it, ValueError when
+        negative); with Point geometries pass it by keyword: ``within(points,
+        distance=200)``."""
+    @overload
+    def within(
+        self,
+        lon: Union[_Coords, _Points],
+        lat: Optional[_Coords] = None,
+        distance: Optional[float] = None,
+        *,
+        classes: Union[None, str, Sequence[str]] = None,
+        states: Union[None, str, Sequence[str]] = None,
+        return_distance: Literal[True],
+        crs: _Crs = "wgs84",
+    ) -> Tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
+    def asset(self, key: Union[str, int]) -> Asset:
+        """One asset by id (UnknownIdError if unknown) or by index into ``asset_ids``
+        (IndexError outside the range)."""
+    def dispatch_many(
+        self,
+        lon: Union[_Coords, _Points],
+        lat: Optional[_Coords] = None,
+        category: Union[None, str, Sequence[str]] = None,
+        crs: _Crs = "wgs84",
+        asset_id: Optional[Sequence[Optional[str]]] = None,
+        workers: int = 3,
+        errors: Literal["raise", "ignore"] = "raise",
+    ) -> Any:
+        """Dispatches many reports in parallel (GIL released) into a pandas DataFrame, one
+        row per report: ``lon``, ``lat`` (WGS84), one code column per level, ``category``,
+        ``category_name``, ``department``, ``department_name``, ``department_rule``,
+        ``departments`` (list of codes), ``workers`` (list of ids), ``nearest_worker_m``,
+        ``assets`` (list of ids), ``nearest_asset_m``, ``hydrants`` (list of ids) and
+        ``nearest_hydrants_m``. Row ``i`` holds what :meth:`dispatch` returns for report
+        ``i``.
+
+        ``category`` is one code for every report or one per report; ``asset_id`` None or
+        one id (or None) per report. ``errors="raise"`` raises the first bad report's error
+        (message "report i: …", same class as :meth:`dispatch` raises); ``errors="ignore"``
+        leaves that row empty and adds an ``error`` column with the message."""
     def asset_table(self) -> Dict[str, Any]:
         """The assets as columns (``id``, ``class``, ``name``, ``state``, ``lon``, ``lat``,
         ``region``, ``main_dept``), ready for ``pandas.DataFrame``; row ``i`` is
         ``asset_ids[i]``."""
     def update_positions(
-        self, ids: Sequence[str], lon: _Coords, lat: _Coords, crs: _Crs = "wgs84"
+        self,
+        ids: Sequence[str],
+        lon: Union[_Coords, _Points],
+        lat: Optional[_Coords] = None,
+        crs: _Crs = "wgs84",
     ) -> int:
         """Moves live resources; all-or-nothing (UnknownIdError or WanggeError change
         nothing). Returns the new resource version."""
+
+def _locate_native_seconds(
+    city: City, lon: _Coords, lat: _Coords, crs: _Crs = "wgs84", repeats: int = 5
+) -> List[float]:
+    """Benchmark hook (python/benches/overhead.py): seconds of each of ``repeats`` runs of
+    the core's ``City::locate_many_in`` on these arrays, timed in Rust."""
+
+def _panic_for_tests() -> None:
+    """Test hook: a Rust panic inside a core call; raises WanggeError ("internal error")."""

@@ -1,15 +1,17 @@
 //! `City`, `Region` and `Located`.
 
 use crate::coords::{self, Coords};
-use crate::errors::to_py;
+use crate::errors::{self, to_py};
 use numpy::{PyArray1, PyArrayMethods};
-use pyo3::exceptions::{PyImportError, PyIndexError, PyTypeError};
+use pyo3::exceptions::{PyImportError, PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
-use wangge::{RegionId, NO_OWNER};
+use wangge::crs::Converter;
+use wangge::io::geojson::{level_to_geojson, read_level, PropertyNames};
+use wangge::{BuildOptions, CodeScheme, Crs, Error, LevelInput, RegionId, NO_OWNER};
 
 /// A built, immutable city: levels, regions and the exact point-to-owner index.
 #[pyclass(module = "wangge._wangge", frozen)]
@@ -53,15 +55,63 @@ impl City {
         &self,
         py: Python<'py>,
         lon: &Bound<'py, PyAny>,
-        lat: &Bound<'py, PyAny>,
+        lat: Option<&Bound<'py, PyAny>>,
         crs: &str,
     ) -> PyResult<Vec<u32>> {
         let crs = coords::crs(crs)?;
         let (lon, lat) = coords::arrays(lon, lat)?;
         let (x, y) = coords::slices(&lon, &lat)?;
         let city = &*self.inner;
-        py.detach(|| city.locate_many_in(crs, x, y)).map_err(to_py)
+        errors::detach(py, || city.locate_many_in(crs, x, y))
     }
+}
+
+/// `import pandas`, or an ImportError naming the method that needs it.
+pub(crate) fn import_pandas<'py>(py: Python<'py>, what: &str) -> PyResult<Bound<'py, PyModule>> {
+    py.import("pandas").map_err(|e| {
+        PyImportError::new_err(format!(
+            "{what} needs pandas (pip install pandas, or wangge[pandas]): {e}"
+        ))
+    })
+}
+
+/// Benchmark hook for `python/benches/overhead.py`: the seconds each of `repeats` runs of the
+/// core's `City::locate_many_in` takes on these arrays, timed in Rust (no Python inside the
+/// timed region), to compare with the same call made through `City.locate`.
+#[pyfunction]
+#[pyo3(name = "_locate_native_seconds", signature = (city, lon, lat, crs = "wgs84", repeats = 5))]
+pub fn locate_native_seconds(
+    py: Python<'_>,
+    city: &City,
+    lon: &Bound<'_, PyAny>,
+    lat: &Bound<'_, PyAny>,
+    crs: &str,
+    repeats: usize,
+) -> PyResult<Vec<f64>> {
+    let crs = coords::crs(crs)?;
+    let (lon, lat) = coords::arrays(lon, Some(lat))?;
+    let (x, y) = coords::slices(&lon, &lat)?;
+    let inner = &*city.inner;
+    errors::detach(py, || {
+        let mut seconds = Vec::with_capacity(repeats);
+        for _ in 0..repeats {
+            let start = std::time::Instant::now();
+            let ids = inner.locate_many_in(crs, x, y)?;
+            seconds.push(start.elapsed().as_secs_f64());
+            std::hint::black_box(ids);
+        }
+        Ok(seconds)
+    })
+}
+
+/// Test hook: panics inside a core-style call, to show that the panic arrives as a
+/// `WanggeError`, not as pyo3's `PanicException`.
+#[pyfunction]
+#[pyo3(name = "_panic_for_tests")]
+pub fn panic_for_tests(py: Python<'_>) -> PyResult<()> {
+    errors::detach(py, || -> wangge::Result<()> {
+        panic!("deliberate panic from wangge._wangge._panic_for_tests")
+    })
 }
 
 fn ids_to_array<'py>(py: Python<'py>, ids: &[u32]) -> Bound<'py, PyArray1<i64>> {
@@ -77,16 +127,14 @@ impl City {
     /// Builds a city from a manifest (TOML or JSON).
     #[staticmethod]
     fn from_manifest(py: Python<'_>, path: PathBuf) -> PyResult<City> {
-        let city = py
-            .detach(|| wangge::City::from_manifest(&path))
-            .map_err(to_py)?;
+        let city = errors::detach(py, || wangge::City::from_manifest(&path))?;
         Ok(City::from_arc(Arc::new(city)))
     }
 
     /// Loads a snapshot file or builds from a manifest, whichever the file is.
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<City> {
-        let city = py.detach(|| wangge::City::load(&path)).map_err(to_py)?;
+        let city = errors::detach(py, || wangge::City::load(&path))?;
         Ok(City::from_arc(Arc::new(city)))
     }
 
@@ -94,9 +142,7 @@ impl City {
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: Cow<'_, [u8]>) -> PyResult<City> {
         let bytes: &[u8] = &data;
-        let city = py
-            .detach(|| wangge::City::from_bytes(bytes))
-            .map_err(to_py)?;
+        let city = errors::detach(py, || wangge::City::from_bytes(bytes))?;
         Ok(City::from_arc(Arc::new(city)))
     }
 
@@ -110,7 +156,7 @@ impl City {
     /// Writes a snapshot file.
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         let city = &*self.inner;
-        py.detach(|| city.save(&path)).map_err(to_py)
+        errors::detach(py, || city.save(&path))
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
@@ -118,6 +164,152 @@ impl City {
         let ctor = slf.get_type().getattr("from_bytes")?;
         let bytes = slf.get().to_bytes(py);
         PyTuple::new(py, [ctor, PyTuple::new(py, [bytes])?.into_any()])
+    }
+
+    /// Builds a city from one GeoJSON FeatureCollection per level, top level first.
+    ///
+    /// `levels`: a dict `{level name: source}` (in order) or a list of `(name, source)` pairs;
+    /// a source is GeoJSON text, a path (`pathlib.Path` / `os.PathLike`), a mapping, a list of
+    /// features, or anything with `__geo_interface__` (a GeoDataFrame; features may hold
+    /// shapely geometries). Property names are one string for every level or a dict by level;
+    /// `parent_property` is ignored on the top level, which has no parents.
+    #[staticmethod]
+    #[pyo3(signature = (levels, *, code_property = None, name_property = None, parent_property = None, crs = "wgs84", code_scheme = None, parent_tolerance_m = 1.0, check_validity = true))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_geojson(
+        py: Python<'_>,
+        levels: &Bound<'_, PyAny>,
+        code_property: Option<&Bound<'_, PyAny>>,
+        name_property: Option<&Bound<'_, PyAny>>,
+        parent_property: Option<&Bound<'_, PyAny>>,
+        crs: &str,
+        code_scheme: Option<&str>,
+        parent_tolerance_m: f64,
+        check_validity: bool,
+    ) -> PyResult<City> {
+        let crs = coords::crs(crs)?;
+        let geo = py.import("wangge._geo")?;
+        let pathlike = py.import("os")?.getattr("PathLike")?;
+        let mut sources = Vec::new();
+        for (k, (name, obj)) in level_items(levels)?.into_iter().enumerate() {
+            let what = format!("level {name:?}");
+            let text = if obj.is_instance(&pathlike)? {
+                Source::File(obj.extract::<PathBuf>()?)
+            } else {
+                Source::Text(
+                    geo.call_method1("feature_collection_text", (&obj, &what))?
+                        .extract()?,
+                )
+            };
+            let props = PropertyNames {
+                code: per_level(code_property, &name, "code_property")?
+                    .unwrap_or_else(|| "code".into()),
+                name: Some(
+                    per_level(name_property, &name, "name_property")?
+                        .unwrap_or_else(|| "name".into()),
+                ),
+                // The top level has no parents: the option applies below it.
+                parent: per_level(parent_property.filter(|_| k > 0), &name, "parent_property")?,
+            };
+            sources.push(LevelSource {
+                name,
+                text,
+                props,
+                crs,
+            });
+        }
+        let options = options(code_scheme, parent_tolerance_m, check_validity)?;
+        build_city(py, sources, options)
+    }
+
+    /// Builds a city from one GeoDataFrame per level, top level first (`levels` as in
+    /// `from_geojson`). Column names are one string or a dict by level. `crs=None` follows
+    /// each frame's CRS (unset = WGS84; projected frames are reprojected to EPSG:4326);
+    /// `crs="gcj02"`/`"bd09"`/`"wgs84"` states the coordinates' system.
+    #[staticmethod]
+    #[pyo3(signature = (levels, *, code_column = None, name_column = None, parent_column = None, crs = None, code_scheme = None, parent_tolerance_m = 1.0, check_validity = true))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_geodataframes(
+        py: Python<'_>,
+        levels: &Bound<'_, PyAny>,
+        code_column: Option<&Bound<'_, PyAny>>,
+        name_column: Option<&Bound<'_, PyAny>>,
+        parent_column: Option<&Bound<'_, PyAny>>,
+        crs: Option<&str>,
+        code_scheme: Option<&str>,
+        parent_tolerance_m: f64,
+        check_validity: bool,
+    ) -> PyResult<City> {
+        if let Some(c) = crs {
+            coords::crs(c)?;
+        }
+        let geo = py.import("wangge._geo")?;
+        let mut sources = Vec::new();
+        for (k, (name, gdf)) in level_items(levels)?.into_iter().enumerate() {
+            let what = format!("level {name:?}");
+            let (text, crs_name): (String, String) = geo
+                .call_method1("geodataframe_source", (&gdf, crs, &what))?
+                .extract()?;
+            let props = PropertyNames {
+                code: per_level(code_column, &name, "code_column")?
+                    .unwrap_or_else(|| "code".into()),
+                name: Some(
+                    per_level(name_column, &name, "name_column")?.unwrap_or_else(|| "name".into()),
+                ),
+                parent: per_level(parent_column.filter(|_| k > 0), &name, "parent_column")?,
+            };
+            sources.push(LevelSource {
+                name,
+                text: Source::Text(text),
+                props,
+                crs: coords::crs(&crs_name)?,
+            });
+        }
+        let options = options(code_scheme, parent_tolerance_m, check_validity)?;
+        build_city(py, sources, options)
+    }
+
+    /// One level as GeoJSON text (a FeatureCollection with `code`, `name`, `level`, `parent`
+    /// (code) and `area_m2`), coordinates in `crs`.
+    #[pyo3(signature = (level, crs = "wgs84"))]
+    fn to_geojson(&self, py: Python<'_>, level: &Bound<'_, PyAny>, crs: &str) -> PyResult<String> {
+        let index = self.level_index(level)?;
+        let crs = coords::crs(crs)?;
+        let city = &*self.inner;
+        errors::detach(py, || {
+            let fc = level_to_geojson(city, index, crs, city.converter());
+            serde_json::to_string(&fc).map_err(|e| Error::GeoJson {
+                source_name: "to_geojson".into(),
+                reason: e.to_string(),
+            })
+        })
+    }
+
+    /// One level as a GeoDataFrame indexed by region id (columns `code`, `name`, `level`,
+    /// `parent` (code or None), `area_m2`, `geometry`); CRS EPSG:4326 for `crs="wgs84"`,
+    /// unset for GCJ-02 / BD-09 (no EPSG code exists). Needs geopandas.
+    #[pyo3(signature = (level, crs = "wgs84"))]
+    fn to_geodataframe<'py>(
+        &self,
+        py: Python<'py>,
+        level: &Bound<'py, PyAny>,
+        crs: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let text = self.to_geojson(py, level, crs)?;
+        let index = self.level_index(level)?;
+        let ids: Vec<i64> = self.inner.level_ranges()[index]
+            .clone()
+            .map(i64::from)
+            .collect();
+        let crs_name = if coords::crs(crs)? == Crs::Wgs84 {
+            "wgs84"
+        } else {
+            "other"
+        };
+        py.import("wangge._geo")?.call_method1(
+            "geodataframe_from_geojson",
+            (text, crs_name, PyArray1::from_vec(py, ids)),
+        )
     }
 
     /// Level names, top first.
@@ -172,12 +364,13 @@ impl City {
     }
 
     /// Scalars: the owner as a `Located` (or `None`); arrays: `int64` region ids, -1 for none.
-    #[pyo3(signature = (lon, lat, crs = "wgs84"))]
+    /// With `lat` omitted, `lon` holds Point geometries (shapely or `__geo_interface__`).
+    #[pyo3(signature = (lon, lat = None, crs = "wgs84"))]
     fn locate<'py>(
         &self,
         py: Python<'py>,
         lon: &Bound<'py, PyAny>,
-        lat: &Bound<'py, PyAny>,
+        lat: Option<&Bound<'py, PyAny>>,
         crs: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let crs = coords::crs(crs)?;
@@ -199,9 +392,7 @@ impl City {
             Coords::Arrays(lon, lat) => {
                 let (x, y) = coords::slices(&lon, &lat)?;
                 let city = &*self.inner;
-                let ids = py
-                    .detach(|| city.locate_many_in(crs, x, y))
-                    .map_err(to_py)?;
+                let ids = errors::detach(py, || city.locate_many_in(crs, x, y))?;
                 Ok(ids_to_array(py, &ids).into_any())
             }
         }
@@ -209,17 +400,17 @@ impl City {
 
     /// For each point, the owner's region id at every level: `int64` array of shape
     /// `(n, len(levels))`, -1 where the owner lies above that level or there is none.
-    #[pyo3(signature = (lon, lat, crs = "wgs84"))]
+    #[pyo3(signature = (lon, lat = None, crs = "wgs84"))]
     fn locate_levels<'py>(
         &self,
         py: Python<'py>,
         lon: &Bound<'py, PyAny>,
-        lat: &Bound<'py, PyAny>,
+        lat: Option<&Bound<'py, PyAny>>,
         crs: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let owners = self.owners(py, lon, lat, crs)?;
         let n = owners.len();
-        let per_level = py.detach(|| self.level_ids(&owners));
+        let per_level = errors::detach(py, || Ok(self.level_ids(&owners)))?;
         let levels = per_level.len();
         let mut flat = vec![-1i64; n * levels];
         for (k, column) in per_level.iter().enumerate() {
@@ -234,21 +425,17 @@ impl City {
 
     /// Codes per level as a pandas DataFrame (one column per level, `None` where there is no
     /// owner at that level). Needs pandas.
-    #[pyo3(signature = (lon, lat, crs = "wgs84"))]
+    #[pyo3(signature = (lon, lat = None, crs = "wgs84"))]
     fn locate_codes<'py>(
         &self,
         py: Python<'py>,
         lon: &Bound<'py, PyAny>,
-        lat: &Bound<'py, PyAny>,
+        lat: Option<&Bound<'py, PyAny>>,
         crs: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let pandas = py.import("pandas").map_err(|e| {
-            PyImportError::new_err(format!(
-                "City.locate_codes needs pandas (pip install pandas, or wangge[pandas]): {e}"
-            ))
-        })?;
+        let pandas = import_pandas(py, "City.locate_codes")?;
         let owners = self.owners(py, lon, lat, crs)?;
-        let per_level = py.detach(|| self.level_ids(&owners));
+        let per_level = errors::detach(py, || Ok(self.level_ids(&owners)))?;
         // Codes by id with a trailing None, so that id -1 takes None.
         let numpy = py.import("numpy")?;
         let mut table: Vec<Bound<'py, PyAny>> = self
@@ -289,6 +476,136 @@ impl City {
         }
         Ok(index as usize)
     }
+}
+
+/// Where one level's GeoJSON comes from.
+enum Source {
+    Text(String),
+    File(PathBuf),
+}
+
+/// One level for [`build_city`].
+struct LevelSource {
+    name: String,
+    text: Source,
+    props: PropertyNames,
+    crs: Crs,
+}
+
+/// `(name, source)` pairs from a dict (in order) or a sequence of pairs.
+fn level_items<'py>(levels: &Bound<'py, PyAny>) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
+    let items = if levels.hasattr("items")? {
+        levels.call_method0("items")?
+    } else {
+        levels.clone()
+    };
+    let mut out = Vec::new();
+    for item in items.try_iter()? {
+        let pair: (String, Bound<'py, PyAny>) = item?.extract().map_err(|_| {
+            PyTypeError::new_err(
+                "levels must be a dict {level name: source} or a list of (name, source) pairs",
+            )
+        })?;
+        out.push(pair);
+    }
+    if out.is_empty() {
+        return Err(to_py(Error::Hierarchy(
+            "a city needs at least one level".into(),
+        )));
+    }
+    Ok(out)
+}
+
+/// A per-level option given as one string, a dict by level name, or None.
+fn per_level(opt: Option<&Bound<'_, PyAny>>, level: &str, what: &str) -> PyResult<Option<String>> {
+    let Some(v) = opt.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
+    if let Ok(s) = v.extract::<String>() {
+        return Ok(Some(s));
+    }
+    if v.hasattr("get")? {
+        let got = v.call_method1("get", (level,))?;
+        if got.is_none() {
+            return Ok(None);
+        }
+        return got
+            .extract::<String>()
+            .map(Some)
+            .map_err(|_| PyTypeError::new_err(format!("{what}[{level:?}] must be a string")));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{what} must be a string or a dict {{level name: string}}"
+    )))
+}
+
+/// Build options; `code_scheme=None` is inferred from the codes in [`build_city`].
+fn options(
+    code_scheme: Option<&str>,
+    parent_tolerance_m: f64,
+    check_validity: bool,
+) -> PyResult<(Option<CodeScheme>, BuildOptions)> {
+    let scheme = match code_scheme.map(str::to_ascii_lowercase).as_deref() {
+        None => None,
+        Some("standard") => Some(CodeScheme::Standard),
+        Some("free") => Some(CodeScheme::Free),
+        Some(other) => {
+            return Err(PyValueError::new_err(format!(
+                "code_scheme must be \"standard\", \"free\" or None (inferred), got {other:?}"
+            )))
+        }
+    };
+    if parent_tolerance_m.is_nan() || parent_tolerance_m < 0.0 {
+        return Err(PyValueError::new_err(format!(
+            "parent_tolerance_m must be a number >= 0, got {parent_tolerance_m}"
+        )));
+    }
+    Ok((
+        scheme,
+        BuildOptions {
+            code_scheme: scheme.unwrap_or_default(),
+            parent_tolerance_m,
+            check_validity,
+        },
+    ))
+}
+
+/// Reads every level with the core's GeoJSON reader and builds the city (GIL released).
+fn build_city(
+    py: Python<'_>,
+    sources: Vec<LevelSource>,
+    (scheme, mut options): (Option<CodeScheme>, BuildOptions),
+) -> PyResult<City> {
+    let city = errors::detach(py, move || {
+        let converter = Converter::default();
+        let mut levels = Vec::with_capacity(sources.len());
+        for s in sources {
+            let (source_name, text) = match s.text {
+                Source::Text(t) => (format!("level {:?}", s.name), t),
+                Source::File(p) => {
+                    let text = std::fs::read_to_string(&p).map_err(|e| Error::Io {
+                        path: p.display().to_string(),
+                        reason: e.to_string(),
+                    })?;
+                    (p.display().to_string(), text)
+                }
+            };
+            let regions = read_level(&source_name, &text, &s.name, &s.props, s.crs, &converter)?;
+            levels.push(LevelInput {
+                name: s.name,
+                regions,
+            });
+        }
+        if scheme.is_none() {
+            options.code_scheme = CodeScheme::infer(
+                levels
+                    .iter()
+                    .flat_map(|l| l.regions.iter().map(|r| r.code.as_str())),
+            );
+        }
+        wangge::City::build(levels, &options)
+    })?;
+    Ok(City::from_arc(Arc::new(city)))
 }
 
 /// One region: code, name, level, parent, area and its MultiPolygon (WGS84).

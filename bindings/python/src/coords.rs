@@ -44,16 +44,16 @@ fn scalar(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
     })
 }
 
-/// A 1-D array-like of numbers as a contiguous float64 array. Integer and float dtypes are
-/// accepted (and copied to float64 when needed); strings, booleans, objects and anything not
-/// 1-D are refused.
+/// A 1-D array-like of numbers as a contiguous, aligned float64 array. Integer and float
+/// dtypes are accepted (and copied to float64 when needed, as are strided or misaligned
+/// views); strings, booleans, objects and anything not 1-D are refused.
 pub fn array<'py>(
     obj: &Bound<'py, PyAny>,
     name: &str,
     numpy: &Bound<'py, PyModule>,
 ) -> PyResult<PyReadonlyArray1<'py, f64>> {
     if let Ok(a) = obj.cast::<PyArray1<f64>>() {
-        if a.is_c_contiguous() {
+        if a.is_c_contiguous() && aligned(a.as_any())? {
             return readonly(a);
         }
     }
@@ -73,8 +73,19 @@ pub fn array<'py>(
             dtype.str()?
         )));
     }
-    let contiguous = numpy.call_method1("ascontiguousarray", (arr, numpy.getattr("float64")?))?;
+    let float64 = numpy.getattr("float64")?;
+    let mut contiguous = numpy.call_method1("ascontiguousarray", (arr, &float64))?;
+    if !aligned(&contiguous)? {
+        // Views of pickled or memory-mapped buffers (e.g. arriving in a Dask worker) may be
+        // misaligned: a fresh copy is aligned.
+        contiguous = numpy.call_method1("array", (contiguous, &float64))?;
+    }
     readonly(contiguous.cast::<PyArray1<f64>>()?)
+}
+
+/// numpy's `flags.aligned`: whether the data pointer suits the dtype (a slice needs it).
+fn aligned(a: &Bound<'_, PyAny>) -> PyResult<bool> {
+    a.getattr("flags")?.getattr("aligned")?.extract()
 }
 
 fn readonly<'py>(a: &Bound<'py, PyArray1<f64>>) -> PyResult<PyReadonlyArray1<'py, f64>> {
@@ -82,8 +93,33 @@ fn readonly<'py>(a: &Bound<'py, PyArray1<f64>>) -> PyResult<PyReadonlyArray1<'py
         .map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
-/// `lon`, `lat` as two scalars or two 1-D arrays (lengths are checked by the core).
-pub fn coords<'py>(lon: &Bound<'py, PyAny>, lat: &Bound<'py, PyAny>) -> PyResult<Coords<'py>> {
+/// Point geometries (one, or a sequence / object array / GeoSeries of them) as coordinates,
+/// through `wangge._geo.point_coords` (shapely or `__geo_interface__`).
+fn points<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Coords<'py>> {
+    let py = obj.py();
+    let (x, y, scalar): (Bound<'py, PyAny>, Bound<'py, PyAny>, bool) = py
+        .import("wangge._geo")?
+        .call_method1("point_coords", (obj,))?
+        .extract()?;
+    if scalar {
+        return Ok(Coords::Scalar(x.extract()?, y.extract()?));
+    }
+    let numpy = py.import("numpy")?;
+    Ok(Coords::Arrays(
+        array(&x, "lon", &numpy)?,
+        array(&y, "lat", &numpy)?,
+    ))
+}
+
+/// `lon`, `lat` as two scalars or two 1-D arrays (lengths are checked by the core); with
+/// `lat` absent, `lon` holds Point geometries instead.
+pub fn coords<'py>(
+    lon: &Bound<'py, PyAny>,
+    lat: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Coords<'py>> {
+    let Some(lat) = lat.filter(|l| !l.is_none()) else {
+        return points(lon);
+    };
     let py = lon.py();
     let numpy = py.import("numpy")?;
     match (is_scalar(lon, &numpy)?, is_scalar(lat, &numpy)?) {
@@ -98,12 +134,22 @@ pub fn coords<'py>(lon: &Bound<'py, PyAny>, lat: &Bound<'py, PyAny>) -> PyResult
     }
 }
 
-/// `lon`, `lat` as two 1-D arrays (scalars are taken as arrays of one point).
+/// `lon`, `lat` as two 1-D arrays (scalars are taken as arrays of one point); with `lat`
+/// absent, `lon` holds Point geometries instead.
 pub fn arrays<'py>(
     lon: &Bound<'py, PyAny>,
-    lat: &Bound<'py, PyAny>,
+    lat: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(PyReadonlyArray1<'py, f64>, PyReadonlyArray1<'py, f64>)> {
     let py = lon.py();
+    let Some(lat) = lat.filter(|l| !l.is_none()) else {
+        return match points(lon)? {
+            Coords::Scalar(x, y) => Ok((
+                readonly(&PyArray1::from_vec(py, vec![x]))?,
+                readonly(&PyArray1::from_vec(py, vec![y]))?,
+            )),
+            Coords::Arrays(x, y) => Ok((x, y)),
+        };
+    };
     let numpy = py.import("numpy")?;
     let one = |obj: &Bound<'py, PyAny>, name: &str| -> PyResult<PyReadonlyArray1<'py, f64>> {
         if is_scalar(obj, &numpy)? {

@@ -169,7 +169,18 @@ fn kind(e: &Error) -> Kind {
 /// Converts a core error into the matching Python exception (message = the core's `Display`).
 pub fn to_py(e: Error) -> PyErr {
     let msg = e.to_string();
-    let k = kind(&e);
+    with_message(&e, msg)
+}
+
+/// [`to_py`] with `context` in front of the message ("report 3: …"), same class.
+pub fn to_py_at(e: Error, context: &str) -> PyErr {
+    let msg = format!("{context}: {e}");
+    with_message(&e, msg)
+}
+
+/// The Python exception of `e`'s kind, carrying `msg`.
+fn with_message(e: &Error, msg: String) -> PyErr {
+    let k = kind(e);
     Python::attach(|py| {
         let dynamic = |ty: PyResult<&Bound<'_, PyType>>| match ty {
             Ok(ty) => PyErr::from_type(ty.clone(), msg.clone()),
@@ -187,6 +198,35 @@ pub fn to_py(e: Error) -> PyErr {
             Kind::UnknownId => dynamic(unknown_id_error(py)),
         }
     })
+}
+
+/// The message of a caught panic payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Runs a core call with the GIL released (`py.detach`), mapping its error with [`to_py`] and
+/// a panic to a `WanggeError` ("internal error …") instead of pyo3's `PanicException`, a
+/// `BaseException` that `except Exception` would not catch. Every batch goes through here.
+pub fn detach<T: Send>(
+    py: Python<'_>,
+    f: impl FnOnce() -> wangge::Result<T> + Send,
+) -> PyResult<T> {
+    let result = py.detach(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| panic_message(&*p))
+    });
+    match result {
+        Ok(r) => r.map_err(to_py),
+        Err(msg) => Err(WanggeError::new_err(format!(
+            "internal error in wangge (please report it): {msg}"
+        ))),
+    }
 }
 
 /// Registers the exception classes on the module.

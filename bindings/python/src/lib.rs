@@ -20,6 +20,9 @@ fn _wangge(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<city::Located>()?;
     m.add_class::<dispatch::Dispatcher>()?;
     m.add_class::<dispatch::DispatchResult>()?;
+    m.add_class::<dispatch::Asset>()?;
+    m.add_function(wrap_pyfunction!(city::locate_native_seconds, m)?)?;
+    m.add_function(wrap_pyfunction!(city::panic_for_tests, m)?)?;
     errors::register(m)?;
     Ok(())
 }
