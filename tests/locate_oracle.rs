@@ -33,8 +33,11 @@ fn a_million_random_points_agree_with_geo() {
         lons.push(x);
         lats.push(y);
     }
+    // Non-finite coordinates have no owner, wherever they sit in the (internally sorted) batch.
+    (lons[5], lats[17], lons[999_998]) = (f64::NAN, f64::INFINITY, f64::NEG_INFINITY);
     let got = city.locate_many(&lons, &lats).unwrap();
     assert_eq!(city.locate_many_parallel(&lons, &lats).unwrap(), got);
+    assert_eq!([got[5], got[17], got[999_998]], [NO_OWNER; 3]);
     let mut at_grid = 0;
     for i in 0..n {
         let want = oracle_owner(&city, &boxes, lons[i], lats[i]).unwrap_or(NO_OWNER);

@@ -342,6 +342,47 @@ impl CellLocator {
         self.vertices = used.vertices;
     }
 
+    /// The rank of the point's cell in block storage order (tile by tile), or `u32::MAX` for a
+    /// point outside the extent (or NaN). Queries taken in this order read neighbouring blocks.
+    #[inline]
+    pub fn storage_key(&self, lon: f64, lat: f64) -> u32 {
+        if !(lon >= self.x0 && lon < self.x1 && lat >= self.y0 && lat < self.y1) {
+            return u32::MAX;
+        }
+        let (cx, cy) = (self.col(lon), self.row(lat));
+        let tile = (cy / TILE) * self.nx.div_ceil(TILE) + cx / TILE;
+        (tile * TILE * TILE + (cy % TILE) * TILE + cx % TILE) as u32
+    }
+
+    /// `(storage key, input position)` of every point, sorted by key (a stable radix sort);
+    /// at most `u32::MAX` points.
+    pub fn storage_order(&self, lons: &[f64], lats: &[f64]) -> Vec<(u32, u32)> {
+        let mut order: Vec<(u32, u32)> = lons
+            .iter()
+            .zip(lats)
+            .enumerate()
+            .map(|(i, (&x, &y))| (self.storage_key(x, y), i as u32))
+            .collect();
+        radsort::sort_by_key(&mut order, |&(key, _)| key);
+        order
+    }
+
+    /// Owners of the points of `order` (from [`CellLocator::storage_order`]), in that order.
+    /// The coordinates are gathered first, in one pass of independent reads, so that the
+    /// dependent reads of the index are not queued behind them.
+    pub fn locate_ordered(&self, lons: &[f64], lats: &[f64], order: &[(u32, u32)]) -> Vec<u32> {
+        let pts: Vec<(u32, [f64; 2])> = order
+            .iter()
+            .map(|&(key, i)| (key, [lons[i as usize], lats[i as usize]]))
+            .collect();
+        pts.iter()
+            .map(|&(key, [x, y])| match key {
+                u32::MAX => NO_OWNER,
+                _ => self.locate(x, y).unwrap_or(NO_OWNER),
+            })
+            .collect()
+    }
+
     /// Cell counts by kind `[direct, edge block, candidate list]`, the edges of all blocks and
     /// the candidates of all lists (for tuning and the benchmark reports).
     pub fn stats(&self) -> [usize; 5] {

@@ -41,6 +41,12 @@ pub struct Region {
     pub area_m2: f64,
 }
 
+/// Batches of at least this many points are located in the index's storage order
+/// ([`City::locate_many`]); smaller ones in input order.
+pub const SORTED_BATCH_MIN: usize = 512;
+/// Points sorted together at most (bounds the sort's extra memory, 8 bytes a point).
+pub const SORTED_BATCH_MAX: usize = 1 << 21;
+
 /// A built, immutable city: levels, regions and the point-location index.
 ///
 /// Cheap to share between threads (`Send + Sync`); queries take `&self`.
@@ -268,23 +274,53 @@ impl City {
 
     /// Owners of many WGS84 points as region ids, [`NO_OWNER`] where there is none (also for
     /// NaN or infinite coordinates).
+    ///
+    /// Batches of [`SORTED_BATCH_MIN`] points or more are answered in the index's storage order
+    /// (a radix sort on each point's cell, [`CellLocator::storage_order`]) so that consecutive
+    /// queries share cache lines; the answers come back in input order and are identical.
     pub fn locate_many(&self, lons: &[f64], lats: &[f64]) -> Result<Vec<u32>> {
-        Error::check_lengths(lons, lats)?;
-        let mut out = vec![NO_OWNER; lons.len()];
-        self.locator.locate_into(lons, lats, &mut out);
-        Ok(out)
+        self.locate_batches(lons, lats, |order, lons, lats| {
+            self.locator.locate_ordered(lons, lats, order)
+        })
     }
 
-    /// Like [`City::locate_many`], split over the rayon thread pool in chunks; the answers are
-    /// identical, point for point.
+    /// Like [`City::locate_many`], the sorted queries split over the rayon thread pool in
+    /// chunks; the answers are identical, point for point.
     pub fn locate_many_parallel(&self, lons: &[f64], lats: &[f64]) -> Result<Vec<u32>> {
         use rayon::prelude::*;
-        Error::check_lengths(lons, lats)?;
         const CHUNK: usize = 16_384;
+        self.locate_batches(lons, lats, |order, lons, lats| {
+            order
+                .par_chunks(CHUNK)
+                .flat_map_iter(|part| self.locator.locate_ordered(lons, lats, part))
+                .collect()
+        })
+    }
+
+    /// Runs `answer` on sorted batches of at most [`SORTED_BATCH_MAX`] points (small batches in
+    /// input order) and puts the owners back in input order.
+    fn locate_batches(
+        &self,
+        lons: &[f64],
+        lats: &[f64],
+        answer: impl Fn(&[(u32, u32)], &[f64], &[f64]) -> Vec<u32>,
+    ) -> Result<Vec<u32>> {
+        Error::check_lengths(lons, lats)?;
         let mut out = vec![NO_OWNER; lons.len()];
-        out.par_chunks_mut(CHUNK)
-            .zip(lons.par_chunks(CHUNK).zip(lats.par_chunks(CHUNK)))
-            .for_each(|(o, (x, y))| self.locator.locate_into(x, y, o));
+        if lons.len() < SORTED_BATCH_MIN {
+            self.locator.locate_into(lons, lats, &mut out);
+            return Ok(out);
+        }
+        for ((o, x), y) in out
+            .chunks_mut(SORTED_BATCH_MAX)
+            .zip(lons.chunks(SORTED_BATCH_MAX))
+            .zip(lats.chunks(SORTED_BATCH_MAX))
+        {
+            let order = self.locator.storage_order(x, y);
+            for (owner, &(_, i)) in answer(&order, x, y).into_iter().zip(&order) {
+                o[i as usize] = owner;
+            }
+        }
         Ok(out)
     }
 
