@@ -246,3 +246,15 @@ def test_panic_becomes_wangge_error():
 
     with pytest.raises(wangge.WanggeError, match="internal error.*deliberate panic"):
         _wangge._panic_for_tests()
+
+
+def test_update_positions_from_points(fresh_dispatcher):
+    shapely = pytest.importorskip("shapely")
+    d = fresh_dispatcher
+    ids = d.resource_ids[:2]
+    v = d.update_positions(ids, shapely.points([114.2601, 114.2602], [30.5801, 30.5802]))
+    assert v == d.resource_version
+    assert (d.resource(ids[1])["lon"], d.resource(ids[1])["lat"]) == (114.2602, 30.5802)
+    with pytest.raises(ValueError, match="items"):
+        d.update_positions(ids, shapely.points([114.26], [30.58]))
+    assert d.resource_version == v
