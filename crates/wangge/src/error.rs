@@ -250,6 +250,30 @@ pub enum Error {
         /// The id.
         id: String,
     },
+    /// A table lacks a column that a requested figure needs.
+    #[error("{source_name}: missing column {column:?} (needed for {needed_for})")]
+    MissingColumn {
+        /// The table (file name or a description).
+        source_name: String,
+        /// The column's expected name.
+        column: String,
+        /// What needs it (e.g. "按期处置率 on_time_rate").
+        needed_for: String,
+    },
+    /// A bad row of a data table (cases): line number (1 = the header), column and value.
+    #[error("{source_name} line {line}: column {column:?}: {reason} (value {value:?})")]
+    BadRow {
+        /// The table (file name or a description).
+        source_name: String,
+        /// 1-based line number in the file (the header is line 1).
+        line: u64,
+        /// The column's name.
+        column: String,
+        /// The offending value as written.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl Error {

@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod assets;
 pub mod catalog;
 pub mod codes;

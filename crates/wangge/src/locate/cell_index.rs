@@ -32,7 +32,7 @@
 
 use super::predicate::{left_of, segment_crosses};
 use super::{Locator, PreparedRegion, NO_OWNER};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -205,7 +205,14 @@ impl CellLocator {
         let mut hits: Vec<EdgeHit> = Vec::new();
         let mut cover = vec![NO_OWNER; ncells];
         let mut vertices: Vec<[f64; 2]> = Vec::new();
-        let mut vertex_ids: HashMap<(u64, u64), u32> = HashMap::new();
+        let mut vertex_ids: FxHashMap<(u64, u64), u32> = FxHashMap::default();
+        vertex_ids.reserve(
+            self.prepared
+                .iter()
+                .map(|p| p.vertex_count())
+                .sum::<usize>()
+                / 2,
+        );
         let mut intern = |p: [f64; 2]| {
             *vertex_ids
                 .entry((p[0].to_bits(), p[1].to_bits()))
@@ -230,10 +237,20 @@ impl CellLocator {
             let bw = c1 - c0 + 1;
             // 0 = not touched yet unknown, 1 = touched by an edge, 2/3 = decided out/in.
             let mut state = vec![0u8; bw * (r1 - r0 + 1)];
+            // Consecutive edges share an endpoint: intern it once.
+            let mut last: Option<([f64; 2], u32)> = None;
             region.for_each_edge(|a, e| {
                 let (ea, eb) = (self.col(a[0].min(e[0])), self.col(a[0].max(e[0])));
                 let (ra, rb) = (self.row(a[1].min(e[1])), self.row(a[1].max(e[1])));
-                let ends = (a != e).then(|| (intern(a), intern(e)));
+                let ends = (a != e).then(|| {
+                    let first = match last {
+                        Some((q, i)) if q == a => i,
+                        _ => intern(a),
+                    };
+                    let second = intern(e);
+                    last = Some((e, second));
+                    (first, second)
+                });
                 for cy in ra..=rb {
                     for cx in ea..=eb {
                         state[(cy - r0) * bw + cx - c0] = 1;
@@ -295,6 +312,7 @@ impl CellLocator {
         let mut offsets = vec![0u32];
         let mut candidates = Vec::new();
         let mut blocks = Vec::new();
+        let mut scratch = Vec::new();
         for (cx, cy) in tiled(self.nx, self.ny) {
             let cell = cy * self.nx + cx;
             let best = cover[cell];
@@ -318,6 +336,7 @@ impl CellLocator {
                     list,
                     best,
                     cell_hits,
+                    &mut scratch,
                 ),
                 _ => None,
             };
@@ -578,25 +597,30 @@ fn push_block(
     list: &[u32],
     cover: u32,
     hits: &[EdgeHit],
+    scratch: &mut Vec<((u32, u32), u32)>,
 ) -> Option<u32> {
     if list.len() > BLOCK_MAX_CANDIDATES {
         return None;
     }
-    let mut edges: Vec<((u32, u32), u32)> = hits
-        .iter()
-        .filter_map(|h| {
-            let bit = list.iter().position(|&id| id == h.id)?;
-            Some(((h.a.min(h.b), h.a.max(h.b)), 1u32 << bit))
-        })
-        .collect();
-    edges.sort_unstable_by_key(|&(key, _)| key);
-    let mut merged: Vec<((u32, u32), u32)> = Vec::with_capacity(edges.len());
-    for (key, mask) in edges {
-        match merged.last_mut() {
-            Some((last, m)) if *last == key => *m ^= mask,
-            _ => merged.push((key, mask)),
+    let merged = scratch;
+    merged.clear();
+    merged.extend(hits.iter().filter_map(|h| {
+        let bit = list.iter().position(|&id| id == h.id)?;
+        Some(((h.a.min(h.b), h.a.max(h.b)), 1u32 << bit))
+    }));
+    merged.sort_unstable_by_key(|&(key, _)| key);
+    // Merge equal edges in place (XOR of their masks), dropping those that cancel out.
+    let mut kept = 0;
+    for i in 0..merged.len() {
+        let (key, mask) = merged[i];
+        if kept > 0 && merged[kept - 1].0 == key {
+            merged[kept - 1].1 ^= mask;
+        } else {
+            merged[kept] = (key, mask);
+            kept += 1;
         }
     }
+    merged.truncate(kept);
     merged.retain(|&(_, mask)| mask != 0);
     let words = HEADER_WORDS + merged.len() * EDGE_WORDS + list.len();
     if merged.len() > BLOCK_MAX_EDGES || blocks.len() + words > BLOCK as usize {
@@ -613,7 +637,7 @@ fn push_block(
         cover,
         merged.len() as u32 | (list.len() as u32) << 16,
     ]);
-    for ((a, b), mask) in merged {
+    for &((a, b), mask) in merged.iter() {
         let left = left_of(vertices[a as usize], vertices[b as usize], cx, cy) as u32;
         let (a, b) = (used.id(a, vertices), used.id(b, vertices));
         blocks.extend([a, b | left << 31, mask]);

@@ -272,6 +272,15 @@ impl City {
         self.locate(x, y)
     }
 
+    /// The [`Located`] view of a region id (as returned by [`City::locate_many`]), `None` for
+    /// [`NO_OWNER`] or an id out of range.
+    pub fn located(&self, id: u32) -> Option<Located<'_>> {
+        (id != NO_OWNER && (id as usize) < self.regions.len()).then_some(Located {
+            city: self,
+            leaf: RegionId(id),
+        })
+    }
+
     /// Owners of many WGS84 points as region ids, [`NO_OWNER`] where there is none (also for
     /// NaN or infinite coordinates).
     ///

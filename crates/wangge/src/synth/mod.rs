@@ -8,6 +8,7 @@
 //!
 //! Everything generated is synthetic: no open street, community or grid boundaries exist.
 
+pub mod cases;
 pub mod inventory;
 
 use crate::codes::CodeKind;
