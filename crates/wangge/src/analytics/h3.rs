@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
-/// A resolution from 0 to 15, or [`Error::InvalidArgument`]-style [`Error::Table`] naming it.
+/// A resolution from 0 to 15, else an [`Error::Table`] naming the value.
 pub fn resolution(res: u8) -> Result<Resolution> {
     Resolution::try_from(res).map_err(|_| Error::Table {
         source_name: "H3 resolution".into(),

@@ -58,7 +58,7 @@ pub struct DepartmentStats {
     pub tally: Tally,
 }
 
-/// Everything [`CaseStats::from_reader`] found.
+/// Everything [`Analyst::case_stats`] found.
 #[derive(Debug, Clone)]
 pub struct CaseStats {
     /// Data rows read (good and bad).
