@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
 use wangge::io::manifest::Manifest;
-use wangge::{City, LevelInput};
+use wangge::synth::{generate_children, GenerateSpec};
+use wangge::{BuildOptions, City, CodeScheme, LevelInput, RegionInput};
 
 /// Whether the binary runs as a benchmark: `cargo bench` passes `--bench`; `cargo test
 /// --benches` (criterion's test mode, which runs each bench once) does not.
@@ -94,6 +95,60 @@ pub fn jianghan() -> &'static City {
 pub fn central() -> &'static City {
     static CITY: OnceLock<City> = OnceLock::new();
     CITY.get_or_init(|| load_city(&central_manifest()))
+}
+
+/// A Voronoi partition of `bbox` into about `cells` cells (the core's generator: jittered
+/// lattice, Voronoi, clipping, snapping), as one level named "cell" with free-form codes.
+pub fn voronoi_level(bbox: BBox, cells: usize) -> Result<LevelInput, String> {
+    let (x0, y0, x1, y1) = (bbox.min_lon, bbox.min_lat, bbox.max_lon, bbox.max_lat);
+    let parent = RegionInput {
+        code: "V".into(),
+        name: "rectangle".into(),
+        parent: None,
+        geometry: vec![vec![vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]],
+    };
+    // The generator's spherical metres per degree (mean radius 6 371 008.8 m).
+    let m_per_deg = 6_371_008.8 * std::f64::consts::PI / 180.0;
+    let mid = (0.5 * (y0 + y1)).to_radians().cos();
+    let area = (x1 - x0) * mid * (y1 - y0) * m_per_deg * m_per_deg;
+    let spec = GenerateSpec::new(area / cells as f64);
+    let regions = generate_children("rectangle", &[parent], &spec).map_err(|e| e.to_string())?;
+    Ok(LevelInput {
+        name: "cell".into(),
+        regions,
+    })
+}
+
+/// Build options of a [`voronoi_level`] city: free-form codes, every other check on.
+pub fn voronoi_options() -> BuildOptions {
+    BuildOptions {
+        code_scheme: CodeScheme::Free,
+        ..BuildOptions::default()
+    }
+}
+
+/// A one-level city of about `cells` Voronoi cells over the central city's grid box (the
+/// box is fixed, so more cells means smaller cells, as a denser city would have).
+///
+/// # Panics
+/// When generation or the build fails; they do not on this box.
+pub fn voronoi_city(cells: usize) -> City {
+    let start = Instant::now();
+    let bbox = BBox {
+        min_lon: 114.119,
+        min_lat: 30.337,
+        max_lon: 114.636,
+        max_lat: 30.701,
+    };
+    let level = voronoi_level(bbox, cells).unwrap_or_else(|e| panic!("voronoi {cells}: {e}"));
+    let city = City::build(vec![level], &voronoi_options())
+        .unwrap_or_else(|e| panic!("voronoi {cells}: {e}"));
+    eprintln!(
+        "fixture: voronoi partition of {} cells generated and built in {:.2} s",
+        city.len(),
+        start.elapsed().as_secs_f64()
+    );
+    city
 }
 
 /// An axis-aligned box in WGS84 degrees.

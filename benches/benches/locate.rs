@@ -6,7 +6,7 @@ use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throug
 use std::hint::black_box;
 use std::time::Duration;
 use wangge::City;
-use wangge_benches::{central, jianghan, scaled, BBox, OwnerMix, Points};
+use wangge_benches::{central, jianghan, scaled, voronoi_city, BBox, OwnerMix, Points};
 
 /// Points in the batch benches (1% of it in test mode).
 const BATCH: usize = 1_000_000;
@@ -96,10 +96,18 @@ fn locate_central(c: &mut Criterion) {
     locate_city(c, "central_100k", central());
 }
 
+/// Voronoi partitions of the same box at 10k, 100k and 1M cells (1% of each in test mode).
+fn locate_voronoi(c: &mut Criterion) {
+    for (label, cells) in [("10k", 10_000), ("100k", 100_000), ("1M", 1_000_000)] {
+        let city = voronoi_city(scaled(cells));
+        locate_city(c, &format!("voronoi_{label}"), &city);
+    }
+}
+
 criterion_group! {
     name = benches;
     // No HTML plots: they cost time and the console output is what RESULTS.md records.
     config = Criterion::default().without_plots();
-    targets = locate_jianghan, locate_central
+    targets = locate_jianghan, locate_central, locate_voronoi
 }
 criterion_main!(benches);

@@ -20,9 +20,10 @@ use std::time::Instant;
 
 use wangge::io::geojson::{read_level, PropertyNames};
 use wangge::nearest::PointIndex;
-use wangge::synth::{generate_children, GenerateSpec};
-use wangge::{BuildOptions, City, CodeScheme, Crs, LevelInput, RegionInput, NO_OWNER};
-use wangge_benches::{central_manifest, hilbert_key, read_levels, BBox, Points};
+use wangge::{BuildOptions, City, Crs, LevelInput, NO_OWNER};
+use wangge_benches::{
+    central_manifest, hilbert_key, read_levels, voronoi_level, voronoi_options, BBox, Points,
+};
 
 type Res<T> = Result<T, String>;
 
@@ -198,35 +199,6 @@ fn raw_rings(region: &wangge::Region) -> wangge::model::geometry::RawMultiPolygo
 
 // ---------------------------------------------------------------------------------------------
 // Data
-
-/// The rectangle of the Voronoi partition: the bounding box of the central city's grids, so
-/// one set of query points serves both partitions.
-fn voronoi_level(bbox: BBox, cells: usize) -> Res<LevelInput> {
-    let (x0, y0, x1, y1) = (bbox.min_lon, bbox.min_lat, bbox.max_lon, bbox.max_lat);
-    let parent = RegionInput {
-        code: "V".into(),
-        name: "rectangle".into(),
-        parent: None,
-        geometry: vec![vec![vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]],
-    };
-    // The generator's spherical metres per degree (mean radius 6 371 008.8 m).
-    let m_per_deg = 6_371_008.8 * std::f64::consts::PI / 180.0;
-    let mid = (0.5 * (y0 + y1)).to_radians().cos();
-    let area = (x1 - x0) * mid * (y1 - y0) * m_per_deg * m_per_deg;
-    let spec = GenerateSpec::new(area / cells as f64);
-    let regions = generate_children("rectangle", &[parent], &spec).map_err(|e| e.to_string())?;
-    Ok(LevelInput {
-        name: "cell".into(),
-        regions,
-    })
-}
-
-fn voronoi_options() -> BuildOptions {
-    BuildOptions {
-        code_scheme: CodeScheme::Free,
-        ..BuildOptions::default()
-    }
-}
 
 fn gen(o: &Opts) -> Res<()> {
     fs::create_dir_all(&o.data).map_err(|e| format!("{}: {e}", o.data.display()))?;
