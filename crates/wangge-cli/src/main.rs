@@ -7,6 +7,7 @@ mod generate;
 mod locate;
 mod nearest;
 mod points;
+mod stats;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -74,6 +75,11 @@ enum Command {
         #[arg(long, default_value = "wgs84")]
         crs: Crs,
     },
+    /// Case statistics (案卷统计): counts and evaluation indicators (处置率, 按期处置率, 超期处置数,
+    /// 返工率, 结案率) per region of every level and per department, and H3 hexagon counts.
+    ///
+    /// Writes `<level>.csv` per level, `department.csv` and `h3_r<N>.geojson` into `--out`.
+    Stats(stats::StatsArgs),
     /// Run a short demonstration on the bundled Wuhan data (no arguments needed).
     Demo,
 }
@@ -87,6 +93,7 @@ fn main() -> ExitCode {
         Command::Build { city, out } => build(&city, &out),
         Command::Generate(args) => generate::run(args),
         Command::Export { city, out_dir, crs } => generate::export(&city, &out_dir, crs),
+        Command::Stats(args) => stats::run(args),
         Command::Demo => demo::run(),
     };
     match result {
