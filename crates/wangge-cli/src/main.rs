@@ -8,6 +8,7 @@ mod locate;
 mod nearest;
 mod points;
 mod stats;
+mod validate;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -75,6 +76,13 @@ enum Command {
         #[arg(long, default_value = "wgs84")]
         crs: Crs,
     },
+    /// Validation report of a partition: invalid rings, overlaps, gaps, children outside
+    /// their parent, slivers, grid areas, codes and serial order, each with its severity,
+    /// codes and geometry.
+    ///
+    /// Exit code 0 when there is no error-severity finding (warnings allowed), 1 when there is
+    /// one (the report is still written) or the input cannot be read.
+    Validate(validate::ValidateArgs),
     /// Case statistics (案卷统计): counts and evaluation indicators (处置率, 按期处置率, 超期处置数,
     /// 返工率, 结案率) per region of every level and per department, and H3 hexagon counts.
     ///
@@ -93,6 +101,7 @@ fn main() -> ExitCode {
         Command::Build { city, out } => build(&city, &out),
         Command::Generate(args) => generate::run(args),
         Command::Export { city, out_dir, crs } => generate::export(&city, &out_dir, crs),
+        Command::Validate(args) => validate::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Demo => demo::run(),
     };

@@ -15,6 +15,7 @@ pub mod locate;
 pub mod model;
 pub mod nearest;
 pub mod synth;
+pub mod validate;
 
 pub use crs::Crs;
 pub use error::{Error, Location, Result, SnapshotError};

@@ -44,7 +44,8 @@ pub fn to_multipolygon(at: &Location, raw: &RawMultiPolygon) -> Result<MultiPoly
     Ok(MultiPolygon(polygons))
 }
 
-fn check_ring(at: &Location, ring: usize, pts: &[[f64; 2]]) -> Result<()> {
+/// Checks one raw ring: finite and in-range coordinates, at least 4 positions, closed.
+pub(crate) fn check_ring(at: &Location, ring: usize, pts: &[[f64; 2]]) -> Result<()> {
     for (position, &[lon, lat]) in pts.iter().enumerate() {
         if !(lon.is_finite() && lat.is_finite()) {
             return Err(Error::NonFiniteCoordinate {
