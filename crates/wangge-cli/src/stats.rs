@@ -47,6 +47,11 @@ pub struct StatsArgs {
     /// Report bad rows (to stderr and problems.csv) and leave them out instead of stopping.
     #[arg(long)]
     skip_invalid: bool,
+    /// Also write each region of the deepest level's H3 cover at this resolution (cells whose
+    /// centre lies in the region) as `<level>_h3_r<N>.csv` (code, h3); unit grids of 10,000 m²
+    /// need about 12.
+    #[arg(long)]
+    cover_res: Option<u8>,
 }
 
 const COUNTS: [&str; 7] = [
@@ -107,7 +112,10 @@ pub fn run(args: StatsArgs) -> CliResult {
         ctx(analyst.case_stats(&source, BufReader::with_capacity(1 << 20, file), &options))?;
     let aggregated = t.elapsed();
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    let written = write_outputs(analyst.city(), &stats, &args.out, args.h3_res)?;
+    let mut written = write_outputs(analyst.city(), &stats, &args.out, args.h3_res)?;
+    if let Some(res) = args.cover_res {
+        written.push(write_cover(analyst.city(), &args.out, res)?);
+    }
     for p in stats.problems.iter().take(20) {
         eprintln!("skipped: {}", p.to_error(&source));
     }
@@ -191,6 +199,15 @@ fn write_outputs(city: &City, stats: &CaseStats, out: &Path, res: u8) -> CliResu
     }
     w.flush().map_err(|e| format!("{}: {e}", path.display()))?;
     written.push(path);
+    if let Some(level) = city.levels().len().checked_sub(1) {
+        let name = &city.levels()[level];
+        let values: Vec<f64> = stats.regions.iter().map(|t| t.cases as f64).collect();
+        let title = format!("cases per {name} ({} cases)", stats.total.cases);
+        let svg = wangge::analytics::svg::choropleth(city, level, &values, 1200.0, &title);
+        let path = out.join(format!("map_{name}.svg"));
+        std::fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
+        written.push(path);
+    }
     if let Some(cells) = &stats.cells {
         let path = out.join(format!("h3_r{res}.geojson"));
         let text = cells.to_geojson(&stats.categories).to_string();
@@ -220,6 +237,30 @@ fn write_outputs(city: &City, stats: &CaseStats, out: &Path, res: u8) -> CliResu
         written.push(path);
     }
     Ok(written)
+}
+
+/// The deepest level's H3 cover as `<level>_h3_r<N>.csv`.
+fn write_cover(city: &City, out: &Path, res: u8) -> CliResult<PathBuf> {
+    let level = city.levels().len() - 1;
+    let covers = ctx(wangge::analytics::h3::cover_level(
+        city,
+        level,
+        ctx(resolution(res))?,
+    ))?;
+    let path = out.join(format!("{}_h3_r{res}.csv", city.levels()[level]));
+    let mut w = writer(&path)?;
+    write_row(&mut w, &path, vec!["code".into(), "h3".into()])?;
+    for (id, cells) in covers {
+        for c in cells {
+            write_row(
+                &mut w,
+                &path,
+                vec![city.region(id).code.clone(), c.to_string()],
+            )?;
+        }
+    }
+    w.flush().map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
 }
 
 fn print_summary(city: &City, stats: &CaseStats, written: &[PathBuf]) {

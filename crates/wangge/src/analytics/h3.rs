@@ -202,3 +202,16 @@ pub fn cover(region: &Region, res: Resolution) -> Result<Vec<CellIndex>> {
     cells.dedup();
     Ok(cells)
 }
+
+/// [`cover`] of every region of one level, in parallel, in id order.
+pub fn cover_level(
+    city: &crate::City,
+    level: usize,
+    res: Resolution,
+) -> Result<Vec<(crate::RegionId, Vec<CellIndex>)>> {
+    let regions: Vec<_> = city.level_regions(level).collect();
+    regions
+        .par_iter()
+        .map(|(id, r)| cover(r, res).map(|cells| (*id, cells)))
+        .collect()
+}

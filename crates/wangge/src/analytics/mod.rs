@@ -10,6 +10,7 @@
 //!   kept per owner and added up the chain once at the end.
 //! - [`indicators`]: 处置率, 按期处置率, 超期处置数, 返工率, 结案率 with their formulas.
 //! - [`h3`]: H3 cell counts, GeoJSON hexagons, region covers.
+//! - [`svg`]: a choropleth map of one level.
 //! - [`time`]: the timestamp formats.
 //!
 //! ```
@@ -33,6 +34,7 @@ pub mod cases;
 pub mod h3;
 pub mod indicators;
 pub mod join;
+pub mod svg;
 pub mod time;
 
 #[cfg(test)]

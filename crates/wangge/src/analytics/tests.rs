@@ -543,3 +543,69 @@ fn bench_one_million_cases() {
         stats.cells.as_ref().unwrap().counts.len()
     );
 }
+
+#[test]
+fn grid_covers_are_disjoint_and_their_centres_lie_in_their_grid() {
+    let city = fixture_city();
+    let level = city.levels().len() - 1;
+    let res = hex::resolution(13).unwrap();
+    let covers = hex::cover_level(&city, level, res).unwrap();
+    assert_eq!(covers.len(), city.level_regions(level).count());
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0;
+    for (id, cells) in &covers {
+        assert!(!cells.is_empty(), "{}", city.region(*id).code);
+        for c in cells {
+            assert!(seen.insert(*c), "cell {c} in two grids");
+            // Oracle: the exact point-in-region rule on the cell's centre.
+            let centre = h3o::LatLng::from(*c);
+            let owner = city.locate(centre.lng(), centre.lat()).map(|h| h.leaf_id());
+            assert_eq!(owner, Some(*id), "cell {c}");
+            total += 1;
+        }
+    }
+    assert!(total > 100, "{total}");
+}
+
+#[test]
+fn svg_map_has_one_path_per_region_coloured_by_value() {
+    let city = fixture_city();
+    let level = city.levels().len() - 1;
+    let mut values = vec![0.0; city.len()];
+    let ids: Vec<_> = city.level_regions(level).map(|(id, _)| id).collect();
+    values[ids[0].index()] = 10.0;
+    values[ids[1].index()] = 2.5;
+    let svg = super::svg::choropleth(&city, level, &values, 800.0, "cases <per grid>");
+    assert_eq!(svg.matches("<path ").count(), ids.len());
+    assert!(svg.contains("cases &lt;per grid&gt;"));
+    let fill_of = |code: &str| {
+        let at = svg.find(&format!("<title>{code} ")).unwrap();
+        let start = svg[..at].rfind("fill=\"").unwrap() + 6;
+        svg[start..start + 7].to_string()
+    };
+    assert_eq!(fill_of(&city.region(ids[0]).code), "#993404");
+    assert_eq!(
+        fill_of(&city.region(ids[1]).code),
+        super::svg::colour(2.5, 10.0)
+    );
+    assert_eq!(fill_of(&city.region(ids[2]).code), "#e8e8e8");
+    assert_ne!(super::svg::colour(2.5, 10.0), super::svg::colour(5.0, 10.0));
+    // Every coordinate lies in the view box.
+    let vb: Vec<f64> = svg
+        .split("viewBox=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .split(' ')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    for d in svg.split(" d=\"").skip(1) {
+        let path = d.split('"').next().unwrap();
+        for pair in path.split(['M', 'L', 'Z']).filter(|p| !p.is_empty()) {
+            let xy: Vec<f64> = pair.split(' ').map(|v| v.parse().unwrap()).collect();
+            assert!(xy[0] >= -0.01 && xy[0] <= vb[2] + 0.01 && xy[1] >= 0.0 && xy[1] <= vb[3]);
+        }
+    }
+}
