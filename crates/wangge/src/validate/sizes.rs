@@ -4,12 +4,25 @@ use super::{Feature, FindingKind, Severity, Sink, ValidateOptions};
 use crate::codes::CodeKind;
 use crate::model::CodeScheme;
 use geo::orient::{Direction, Orient};
-use geo::{Geodesic, GeodesicArea, Length, Polygon};
+use geo::{Geodesic, GeodesicArea, Length, LineString, Polygon};
 use rayon::prelude::*;
 
-/// Geodesic area (m²) of a polygon, whatever its rings' winding.
+/// Geodesic area (m²) of a polygon, whatever its rings' winding. A degenerate (zero planar
+/// area) piece keeps its winding under `orient`, and wound the wrong way its geodesic area is
+/// the rest of the globe; no region is larger than half the globe, so the smaller of it and
+/// the explicitly reversed rings' area is the answer.
 pub(super) fn area_m2(p: &Polygon<f64>) -> f64 {
-    p.orient(Direction::Default).geodesic_area_unsigned()
+    let a = p.orient(Direction::Default).geodesic_area_unsigned();
+    if a > 1e14 {
+        let reversed = |r: &LineString<f64>| LineString(r.0.iter().rev().copied().collect());
+        let flipped = Polygon::new(
+            reversed(p.exterior()),
+            p.interiors().iter().map(reversed).collect(),
+        );
+        a.min(flipped.geodesic_area_unsigned())
+    } else {
+        a
+    }
 }
 
 /// Polsby–Popper thinness 4πA/P² with the geodesic perimeter of all rings (1 for a disc).

@@ -497,3 +497,33 @@ fn renderings_carry_every_finding() {
     );
     assert!(report.has_errors());
 }
+
+#[test]
+fn degenerate_pieces_have_zero_area_in_either_winding() {
+    // A zero-area "polygon" (all points on one line), as boolean operations can leave behind.
+    for ring in [
+        vec![pt(0.0, 0.0), pt(50.0, 0.0), pt(100.0, 0.0), pt(0.0, 0.0)],
+        vec![pt(0.0, 0.0), pt(100.0, 0.0), pt(50.0, 0.0), pt(0.0, 0.0)],
+    ] {
+        let ring: Vec<Coord<f64>> = ring.into_iter().map(|[x, y]| Coord { x, y }).collect();
+        let p = Polygon::new(LineString(ring), vec![]);
+        // Not exactly 0: points on one lon/lat line are not on one geodesic (mm² here), but
+        // never the rest of the globe.
+        assert!(sizes::area_m2(&p) < 0.01, "{}", sizes::area_m2(&p));
+    }
+    // A real rectangle in either winding: the same area.
+    let mut ring = rect_ring(0.0, 0.0, 100.0, 100.0);
+    let ccw = sizes::area_m2(&Polygon::new(
+        LineString(ring.iter().map(|&[x, y]| Coord { x, y }).collect()),
+        vec![],
+    ));
+    ring.reverse();
+    let cw = sizes::area_m2(&Polygon::new(
+        LineString(ring.iter().map(|&[x, y]| Coord { x, y }).collect()),
+        vec![],
+    ));
+    assert!(
+        (ccw - cw).abs() < 1e-6 && (ccw - 10_000.0).abs() < 100.0,
+        "{ccw} {cw}"
+    );
+}
