@@ -285,9 +285,11 @@ fn print_summary(city: &City, stats: &CaseStats, written: &[PathBuf]) {
         stats.no_department
     );
     for i in &stats.indicators {
-        let v = i
-            .value(&stats.total)
-            .map_or("-".into(), |x| format!("{x:.4}"));
+        let v = match (i, i.value(&stats.total)) {
+            (_, None) => "-".to_string(),
+            (Indicator::Overdue, Some(x)) => format!("{x}"),
+            (_, Some(x)) => format!("{x:.4}"),
+        };
         println!("{} {}: {v}", i.name_zh(), i.key());
     }
     if let Some(c) = &stats.cells {
