@@ -38,6 +38,19 @@ fn a_million_random_points_agree_with_geo() {
     let got = city.locate_many(&lons, &lats).unwrap();
     assert_eq!(city.locate_many_parallel(&lons, &lats).unwrap(), got);
     assert_eq!([got[5], got[17], got[999_998]], [NO_OWNER; 3]);
+    // The owner at every level agrees with each owner's chain of regions.
+    let sample = &got[..20_000];
+    let by_level = city.owners_by_level(sample);
+    for (i, &owner) in sample.iter().enumerate() {
+        let mut want = vec![NO_OWNER; city.levels().len()];
+        if owner != NO_OWNER {
+            for r in city.chain(RegionId(owner)) {
+                want[r.level] = city.by_code(&r.code).unwrap().0;
+            }
+        }
+        let have: Vec<u32> = by_level.iter().map(|level| level[i]).collect();
+        assert_eq!(have, want, "point {i}");
+    }
     let mut at_grid = 0;
     for i in 0..n {
         let want = oracle_owner(&city, &boxes, lons[i], lats[i]).unwrap_or(NO_OWNER);

@@ -427,16 +427,7 @@ fn time_locate(
     let levels = city.levels().len();
     let (secs, _) = timed(o.reps, || {
         let ids = locate(points);
-        let mut chain = vec![NO_OWNER; ids.len() * levels];
-        for (row, &id) in chain.chunks_exact_mut(levels).zip(&ids) {
-            let mut cur = (id != NO_OWNER).then_some(wangge::RegionId(id));
-            while let Some(r) = cur {
-                let region = city.region(r);
-                row[region.level] = r.0;
-                cur = region.parent;
-            }
-        }
-        chain
+        city.owners_by_level(&ids)
     });
     records.push(Record {
         task: format!("{name}_locate_chain_random"),

@@ -36,19 +36,13 @@ impl City {
     }
 
     /// Ids per level for each point: `out[level][i]`, -1 where the owner is above that level
-    /// or there is no owner. (A walk up the parent links the core resolved.)
+    /// or there is no owner ([`wangge::City::owners_by_level`]).
     fn level_ids(&self, owners: &[u32]) -> Vec<Vec<i64>> {
-        let city = &*self.inner;
-        let mut out = vec![vec![-1i64; owners.len()]; city.levels().len()];
-        for (i, &owner) in owners.iter().enumerate() {
-            let mut cur = (owner != NO_OWNER).then_some(RegionId(owner));
-            while let Some(id) = cur {
-                let r = city.region(id);
-                out[r.level][i] = i64::from(id.0);
-                cur = r.parent;
-            }
-        }
-        out
+        self.inner
+            .owners_by_level(owners)
+            .into_iter()
+            .map(|level| level.into_iter().map(id_or_minus_one).collect())
+            .collect()
     }
 
     fn owners<'py>(
@@ -114,12 +108,17 @@ pub fn panic_for_tests(py: Python<'_>) -> PyResult<()> {
     })
 }
 
+/// A region id for Python: [`NO_OWNER`] becomes -1.
+fn id_or_minus_one(id: u32) -> i64 {
+    if id == NO_OWNER {
+        -1
+    } else {
+        i64::from(id)
+    }
+}
+
 fn ids_to_array<'py>(py: Python<'py>, ids: &[u32]) -> Bound<'py, PyArray1<i64>> {
-    let v: Vec<i64> = ids
-        .iter()
-        .map(|&i| if i == NO_OWNER { -1 } else { i64::from(i) })
-        .collect();
-    PyArray1::from_vec(py, v)
+    PyArray1::from_vec(py, ids.iter().copied().map(id_or_minus_one).collect())
 }
 
 #[pymethods]
@@ -725,13 +724,13 @@ pub struct Located {
 }
 
 impl Located {
+    /// The owner and its ancestors, top level first.
     fn chain_ids(&self) -> Vec<RegionId> {
-        let mut ids = Vec::new();
-        let mut cur = Some(self.leaf);
-        while let Some(id) = cur {
-            ids.push(id);
-            cur = self.city.region(id).parent;
-        }
+        let mut ids: Vec<RegionId> = self
+            .city
+            .located(self.leaf.0)
+            .map(|hit| hit.chain_ids().collect())
+            .unwrap_or_default();
         ids.reverse();
         ids
     }

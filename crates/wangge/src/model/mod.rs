@@ -281,6 +281,23 @@ impl City {
         })
     }
 
+    /// The owner at every level for each of many owner ids (as [`City::locate_many`] returns
+    /// them): `out[level][i]` is the region of that level in `owners[i]`'s chain, [`NO_OWNER`]
+    /// where the owner lies above that level or there is none (or the id is out of range).
+    pub fn owners_by_level(&self, owners: &[u32]) -> Vec<Vec<u32>> {
+        let mut out = vec![vec![NO_OWNER; owners.len()]; self.levels.len()];
+        for (i, &owner) in owners.iter().enumerate() {
+            for id in self
+                .located(owner)
+                .into_iter()
+                .flat_map(|hit| hit.chain_ids())
+            {
+                out[self.region(id).level][i] = id.0;
+            }
+        }
+        out
+    }
+
     /// Owners of many WGS84 points as region ids, [`NO_OWNER`] where there is none (also for
     /// NaN or infinite coordinates).
     ///
