@@ -19,12 +19,8 @@ pub struct DispatchArgs {
     /// CRS of the report coordinates.
     #[arg(long, default_value = "wgs84")]
     points_crs: Crs,
-    /// Name of the longitude column.
-    #[arg(long, default_value = "lon")]
-    lon_column: String,
-    /// Name of the latitude column.
-    #[arg(long, default_value = "lat")]
-    lat_column: String,
+    #[command(flatten)]
+    columns: crate::points::ColumnArgs,
     /// Column with the category (component class or event code).
     #[arg(long, default_value = "category")]
     category_column: String,
@@ -90,8 +86,8 @@ pub fn run(args: DispatchArgs) -> CliResult {
         })?;
     let asset = headers.iter().position(|h| h == args.asset_column);
     let cols = PointColumns {
-        lon: &args.lon_column,
-        lat: &args.lat_column,
+        lon: &args.columns.lon_column,
+        lat: &args.columns.lat_column,
         skip_invalid: args.skip_invalid,
     };
     let extra: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();

@@ -25,12 +25,8 @@ pub struct LocateArgs {
     /// CSV file of points with a header row.
     #[arg(long)]
     points: PathBuf,
-    /// Name of the longitude column.
-    #[arg(long, default_value = "lon")]
-    lon_column: String,
-    /// Name of the latitude column.
-    #[arg(long, default_value = "lat")]
-    lat_column: String,
+    #[command(flatten)]
+    columns: crate::points::ColumnArgs,
     /// CRS of the points: wgs84 (= cgcs2000), gcj02 (Amap, Tencent, WeChat) or bd09 (Baidu).
     #[arg(long, default_value = "wgs84")]
     points_crs: Crs,
@@ -59,8 +55,8 @@ pub fn run(args: LocateArgs) -> CliResult {
     };
     eprintln!("loaded {} regions in {:.2?}", city.len(), start.elapsed());
     let cols = PointColumns {
-        lon: &args.lon_column,
-        lat: &args.lat_column,
+        lon: &args.columns.lon_column,
+        lat: &args.columns.lat_column,
         skip_invalid: args.skip_invalid,
     };
     let levels = city.levels().len();

@@ -30,12 +30,8 @@ pub struct NearestArgs {
     /// CRS of the points.
     #[arg(long, default_value = "wgs84")]
     points_crs: Crs,
-    /// Name of the longitude column.
-    #[arg(long, default_value = "lon")]
-    lon_column: String,
-    /// Name of the latitude column.
-    #[arg(long, default_value = "lat")]
-    lat_column: String,
+    #[command(flatten)]
+    columns: crate::points::ColumnArgs,
     /// Neighbours per point.
     #[arg(short, default_value_t = 1)]
     k: usize,
@@ -75,8 +71,8 @@ pub fn run(args: NearestArgs) -> CliResult {
     let filter = AssetFilter::classes(args.class.clone());
     let converter = Converter::default();
     let cols = PointColumns {
-        lon: &args.lon_column,
-        lat: &args.lat_column,
+        lon: &args.columns.lon_column,
+        lat: &args.columns.lat_column,
         skip_invalid: args.skip_invalid,
     };
     let mut reader = csv::Reader::from_path(&args.points)

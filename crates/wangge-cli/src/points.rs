@@ -11,6 +11,17 @@ const CHUNK: usize = 65_536;
 /// Files larger than this (≈100k rows) get a progress bar.
 const PROGRESS_BYTES: u64 = 4 << 20;
 
+/// The coordinate columns of a point CSV (flattened into every command that reads one).
+#[derive(clap::Args, Debug)]
+pub struct ColumnArgs {
+    /// Name of the longitude column.
+    #[arg(long, default_value = "lon")]
+    pub lon_column: String,
+    /// Name of the latitude column.
+    #[arg(long, default_value = "lat")]
+    pub lat_column: String,
+}
+
 /// Where the coordinates are and what to do with bad rows.
 pub struct PointColumns<'a> {
     pub lon: &'a str,

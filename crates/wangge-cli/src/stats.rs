@@ -38,12 +38,8 @@ pub struct StatsArgs {
     /// every indicator the table has the columns for.
     #[arg(long, value_delimiter = ',')]
     indicators: Option<Vec<String>>,
-    /// Name of the longitude column.
-    #[arg(long, default_value = "lon")]
-    lon_column: String,
-    /// Name of the latitude column.
-    #[arg(long, default_value = "lat")]
-    lat_column: String,
+    #[command(flatten)]
+    columns: crate::points::ColumnArgs,
     /// Report bad rows (to stderr and problems.csv) and leave them out instead of stopping.
     #[arg(long)]
     skip_invalid: bool,
@@ -83,8 +79,8 @@ pub fn run(args: StatsArgs) -> CliResult {
     };
     let options = StatsOptions {
         columns: CaseColumns {
-            lon: args.lon_column.clone(),
-            lat: args.lat_column.clone(),
+            lon: args.columns.lon_column.clone(),
+            lat: args.columns.lat_column.clone(),
             ..CaseColumns::default()
         },
         crs: args.crs,
