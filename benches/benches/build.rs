@@ -1,10 +1,12 @@
-//! Building and loading: `City::from_bytes` (snapshot load), `City::build` from levels already
-//! read, and `Dispatcher::from_manifest` for the demo city.
+//! Building and loading: `City::from_bytes` (snapshot load), the cell index alone,
+//! `City::build` from levels already read, and `Dispatcher::from_manifest` for the demo city.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode};
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wangge::dispatch::Dispatcher;
+use wangge::locate::{CellLocator, PreparedRegion};
 use wangge::{BuildOptions, City, LevelInput};
 use wangge_benches::{central_manifest, jianghan_manifest, read_levels};
 
@@ -51,6 +53,12 @@ fn cities(c: &mut Criterion) {
             b.iter_with_large_drop(|| {
                 City::from_bytes(black_box(&f.snapshot)).expect("valid snapshot")
             })
+        });
+        // The cell index alone: what a snapshot load rebuilds.
+        let city = City::from_bytes(&f.snapshot).expect("valid snapshot");
+        let prepared: Arc<[PreparedRegion]> = city.prepared().to_vec().into();
+        g.bench_function("cell_index", |b| {
+            b.iter_with_large_drop(|| CellLocator::new(prepared.clone(), city.level_ranges()))
         });
         g.bench_function("city_build", |b| {
             b.iter_batched(

@@ -4,6 +4,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use wangge::locate::{CellLocator, PreparedRegion};
 use wangge::nearest::PointIndex;
 use wangge::City;
 use wangge_benches::{bench_mode, central_manifest, jianghan_manifest, read_levels, BBox, Points};
@@ -97,6 +98,20 @@ fn city_row(name: &str, manifest: &std::path::Path) {
     );
 }
 
+/// The city's cell index rebuilt on its own: heap bytes and how its cells answer.
+fn cell_index_row(name: &str, manifest: &std::path::Path) {
+    let city = City::from_manifest(manifest).expect("bundled city builds");
+    let prepared: std::sync::Arc<[PreparedRegion]> = city.prepared().to_vec().into();
+    let (locator, bytes) = held(|| CellLocator::new(prepared.clone(), city.level_ranges()));
+    let [direct, blocks, lists, block_edges, list_candidates] = locator.stats();
+    println!(
+        "| {name} | {} | {direct} | {blocks} | {:.1} | {lists} | {list_candidates} | {} |",
+        direct + blocks + lists,
+        block_edges as f64 / blocks.max(1) as f64,
+        mb(bytes)
+    );
+}
+
 fn main() {
     // Keep `cargo test --benches` instant.
     if !bench_mode() {
@@ -105,7 +120,7 @@ fn main() {
     }
     println!(
         "| data | raw coordinates | city total | regions (copy) | prepared rings (copy) | \
-         rest: R-trees, code map, children, spare capacity | (total − regions) / raw |"
+         rest: cell index, code map, children, spare capacity | (total − regions) / raw |"
     );
     println!("|---|---|---|---|---|---|---|");
     city_row("jianghan", &jianghan_manifest());
@@ -123,4 +138,12 @@ fn main() {
         );
         drop(index);
     }
+    println!();
+    println!(
+        "| cell index | cells | answered directly | edge blocks | edges per block | \
+         candidate lists | list candidates | heap |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    cell_index_row("jianghan", &jianghan_manifest());
+    cell_index_row("central", &central_manifest());
 }
