@@ -260,6 +260,16 @@ pub enum Error {
         /// What needs it (e.g. "按期处置率 on_time_rate").
         needed_for: String,
     },
+    /// A parameter of a computation is out of its range (e.g. a hot-spot radius ≤ 0).
+    #[error("parameter {name}: {reason} (value {value})")]
+    InvalidParameter {
+        /// The parameter's name as the caller knows it (e.g. "radius_m").
+        name: String,
+        /// The value given, as text.
+        value: String,
+        /// The allowed range.
+        reason: String,
+    },
     /// A bad row of a data table (cases): line number (1 = the header), column and value.
     #[error("{source_name} line {line}: column {column:?}: {reason} (value {value:?})")]
     BadRow {

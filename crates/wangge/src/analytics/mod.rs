@@ -10,6 +10,9 @@
 //!   kept per owner and added up the chain once at the end.
 //! - [`indicators`]: 处置率, 按期处置率, 超期处置数, 返工率, 结案率 with their formulas.
 //! - [`h3`]: H3 cell counts, GeoJSON hexagons, region covers.
+//! - [`hotspots`]: repeat-case hot spots (反复发生案件): cases of one category within R metres
+//!   (geodesic) and T days of each other, linked into clusters, ranked with the regions of
+//!   every level and the assets they repeat at.
 //! - [`svg`]: a choropleth map of one level.
 //! - [`time`]: the timestamp formats.
 //!
@@ -32,14 +35,18 @@
 
 pub mod cases;
 pub mod h3;
+pub mod hotspots;
 pub mod indicators;
 pub mod join;
 pub mod svg;
 pub mod time;
 
 #[cfg(test)]
+mod hotspots_tests;
+#[cfg(test)]
 mod tests;
 
 pub use cases::{CaseColumns, RowProblem, Status};
+pub use hotspots::{Cluster, HotspotFinder, HotspotOptions, HotspotReport, Linkage};
 pub use indicators::{Indicator, Tally};
 pub use join::{Analyst, CaseStats, DepartmentStats, StatsOptions};
