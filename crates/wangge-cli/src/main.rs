@@ -4,6 +4,7 @@
 mod demo;
 mod dispatch;
 mod generate;
+mod hotspots;
 mod locate;
 mod nearest;
 mod points;
@@ -88,6 +89,11 @@ enum Command {
     ///
     /// Writes `<level>.csv` per level, `department.csv` and `h3_r<N>.geojson` into `--out`.
     Stats(stats::StatsArgs),
+    /// Repeat-case hot spots (反复发生案件): cases of one category within `--radius-m` metres
+    /// (geodesic) and `--days` days of each other, chained into clusters; clusters ranked, and
+    /// the regions of every level (and the assets, with a `[dispatch]` manifest) ranked by
+    /// repeat cases.
+    Hotspots(hotspots::HotspotsArgs),
     /// Run a short demonstration on the bundled Wuhan data (no arguments needed).
     Demo,
 }
@@ -103,6 +109,7 @@ fn main() -> ExitCode {
         Command::Export { city, out_dir, crs } => generate::export(&city, &out_dir, crs),
         Command::Validate(args) => validate::run(args),
         Command::Stats(args) => stats::run(args),
+        Command::Hotspots(args) => hotspots::run(args),
         Command::Demo => demo::run(),
     };
     match result {
