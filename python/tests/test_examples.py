@@ -40,6 +40,13 @@ def test_analyst_example(tmp_path, city):
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
 
+    for name in ("grids_handling_rate.png", "h3_heatmap.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    stats = pd.read_csv(out / "street_stats.csv", dtype={"code": str}, index_col="id")
+    assert {"handling_rate", "on_time_rate", "overdue", "closing_rate"} <= set(stats.columns)
+    assert ((stats.handling_rate >= 0) & (stats.handling_rate <= 1)).all()
+    assert sorted(stats.code) == sorted(city.region(i).code for i in city.level_ids_of("street"))
+
     streets = pd.read_csv(out / "reports_per_street.csv", dtype={"code": str})
     street_codes = sorted(city.region(i).code for i in city.level_ids_of("street"))
     assert sorted(streets.code) == street_codes

@@ -88,6 +88,14 @@ Parallel workers
     executors (``spark.sparkContext.broadcast(...)`` + ``City.from_bytes`` in
     ``mapInPandas``); see ``python/examples/``.
 
+Case statistics and H3 (``wangge.analytics``, ``wangge.plot``)
+    :func:`case_stats` joins a case table (CSV path, DataFrame or arrays) to every level and
+    department: counts and 处置率 / 按期处置率 / 超期处置数 / 返工率 / 结案率 per region
+    (:meth:`CaseStats.level`) and department, bad rows with their row numbers, H3 counts.
+    :func:`h3_counts`, :func:`h3_cells`, :func:`h3_hexagons`, :func:`h3_cover` and
+    :func:`h3_cover_level` (ids as PyPI ``h3`` writes them). Pictures:
+    :func:`wangge.plot.choropleth` (any per-region figure) and :func:`wangge.plot.h3_heatmap`.
+
 Errors
     Every error from the library is a :class:`WanggeError` (a ``ValueError``), or one of its
     subclasses: :class:`GeometryError`, :class:`HierarchyError`, :class:`CodeError`,
@@ -98,6 +106,7 @@ Errors
 from ._wangge import (
     NO_OWNER,
     Asset,
+    CaseStats,
     City,
     CodeError,
     DataError,
@@ -114,6 +123,16 @@ from ._wangge import (
     WanggeError,
     __version__,
 )
+from . import plot
+from .analytics import (
+    case_stats,
+    h3_cells,
+    h3_counts,
+    h3_cover,
+    h3_cover_level,
+    h3_geojson,
+    h3_hexagons,
+)
 
 #: CRS names accepted by every ``crs=`` argument (case-insensitive; EPSG:4326/4490 and the
 #: hyphenated forms "gcj-02", "bd-09" are accepted too).
@@ -123,6 +142,7 @@ __all__ = [
     "CRS_NAMES",
     "NO_OWNER",
     "Asset",
+    "CaseStats",
     "City",
     "CodeError",
     "DataError",
@@ -138,4 +158,12 @@ __all__ = [
     "UnknownIdError",
     "WanggeError",
     "__version__",
+    "case_stats",
+    "h3_cells",
+    "h3_counts",
+    "h3_cover",
+    "h3_cover_level",
+    "h3_geojson",
+    "h3_hexagons",
+    "plot",
 ]

@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 __all__ = [
     "Asset",
+    "CaseStats",
     "City",
     "CodeError",
     "DataError",
@@ -38,6 +39,14 @@ __all__ = [
     "__version__",
     "_locate_native_seconds",
     "_panic_for_tests",
+    "case_columns",
+    "case_stats_columns",
+    "case_stats_csv",
+    "h3_aggregate",
+    "h3_cells",
+    "h3_cover",
+    "h3_cover_level",
+    "h3_hexagons",
 ]
 
 __version__: str
@@ -550,3 +559,104 @@ def _locate_native_seconds(
 
 def _panic_for_tests() -> None:
     """Test hook: a Rust panic inside a core call; raises WanggeError ("internal error")."""
+
+# --- case statistics and H3 (wangge.analytics wraps these) ---------------------------------
+
+_Source = Union[City, Dispatcher]
+_Columns = Optional[Mapping[str, str]]
+# One typed column: ("number", float64), ("time", int64 seconds) or ("text", int64 codes, names).
+_TypedColumn = Union[Tuple[str, npt.ArrayLike], Tuple[str, npt.ArrayLike, List[str]]]
+
+@final
+class CaseStats:
+    """What ``case_stats`` found: counts and indicators per region of every level and per
+    department, the cases outside every region, the bad rows, and H3 cell counts."""
+
+    @property
+    def rows(self) -> int:
+        """Data rows read, good and bad."""
+    @property
+    def levels(self) -> List[str]:
+        """The level names (top first), for ``level()``."""
+    @property
+    def indicators(self) -> List[str]:
+        """The indicator keys computed."""
+    @property
+    def total(self) -> Dict[str, Any]:
+        """Counters and rates of every good row (a rate is None when undefined)."""
+    @property
+    def outside(self) -> Dict[str, Any]:
+        """Counters and rates of the cases no region owns."""
+    @property
+    def no_department(self) -> int:
+        """Cases without a department."""
+    @property
+    def h3_res(self) -> Optional[int]:
+        """The H3 resolution of the cell counts (None when none was asked for)."""
+    def level(self, level: Union[str, int]) -> Any:
+        """One level as a DataFrame indexed by region id: code, name, parent, the counters
+        and the rates (NaN when undefined)."""
+    def departments(self) -> Any:
+        """Per department: code, name, the counters and the rates (a DataFrame)."""
+    def problems(self) -> Any:
+        """The bad rows left out: row, line (CSV only), column, value, reason (a DataFrame)."""
+    def h3(self, by_category: bool = False) -> Any:
+        """H3 cell counts: h3, count (and category with ``by_category=True``)."""
+    def h3_geojson(self) -> str:
+        """The H3 counts as GeoJSON text."""
+
+def case_columns(columns: _Columns = None) -> List[Tuple[str, str]]:
+    """The case table's column names by role: the defaults with ``columns`` applied."""
+
+def case_stats_csv(
+    source: _Source,
+    path: _Path,
+    *,
+    columns: _Columns = None,
+    crs: _Crs = "wgs84",
+    h3_res: Optional[int] = None,
+    indicators: Optional[Sequence[str]] = None,
+    skip_invalid: bool = False,
+    chunk_rows: Optional[int] = None,
+) -> CaseStats:
+    """Reads a case CSV in chunks and aggregates it."""
+
+def case_stats_columns(
+    source: _Source,
+    table: Dict[str, _TypedColumn],
+    *,
+    source_name: str = "DataFrame",
+    columns: _Columns = None,
+    crs: _Crs = "wgs84",
+    h3_res: Optional[int] = None,
+    indicators: Optional[Sequence[str]] = None,
+    skip_invalid: bool = False,
+    chunk_rows: Optional[int] = None,
+) -> CaseStats:
+    """Aggregates an in-memory case table of typed columns."""
+
+def h3_cells(
+    lon: Union[_Coords, _Points], lat: Optional[_Coords] = None, res: int = 9, *, crs: _Crs = "wgs84"
+) -> List[Optional[str]]:
+    """The H3 cell of each point (PyPI ``h3`` ids; None where there is none)."""
+
+def h3_aggregate(
+    lon: Union[_Coords, _Points],
+    lat: Optional[_Coords] = None,
+    res: int = 9,
+    *,
+    weights: Optional[_Coords] = None,
+    crs: _Crs = "wgs84",
+) -> Tuple[List[str], npt.NDArray[np.float64]]:
+    """Sum of weights (1 each without) per H3 cell, sorted by id."""
+
+def h3_hexagons(cells: Sequence[str]) -> str:
+    """Hexagons of H3 cells as GeoJSON text (property ``h3``)."""
+
+def h3_cover(city: City, region: Union[str, int], res: int) -> List[str]:
+    """A region's H3 cover: cells whose centre lies in it, sorted."""
+
+def h3_cover_level(
+    city: City, level: Union[str, int], res: int
+) -> Tuple[npt.NDArray[np.int64], List[str]]:
+    """The H3 cover of every region of a level: (region ids, h3 ids), one pair per cell."""

@@ -457,7 +457,7 @@ impl City {
 }
 
 impl City {
-    fn level_index(&self, level: &Bound<'_, PyAny>) -> PyResult<usize> {
+    pub(crate) fn level_index(&self, level: &Bound<'_, PyAny>) -> PyResult<usize> {
         let levels = self.inner.levels();
         if let Ok(name) = level.extract::<String>() {
             return self.inner.level_index(&name).ok_or_else(|| {

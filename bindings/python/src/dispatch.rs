@@ -16,7 +16,7 @@ use wangge::{Crs, Error};
 /// Code table, departments, assets and live resources of a city, ready to dispatch reports.
 #[pyclass(module = "wangge._wangge", frozen)]
 pub struct Dispatcher {
-    inner: Arc<CoreDispatcher>,
+    pub(crate) inner: Arc<CoreDispatcher>,
 }
 
 /// `serde_json::Value` → Python (dict / list / str / float / int / bool / None).

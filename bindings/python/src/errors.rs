@@ -9,7 +9,7 @@
 //!     │                                outside their parent, bad level definitions
 //!     ├── CodeError                    malformed grid, class or component codes
 //!     ├── DataError                    malformed GeoJSON, tables, properties, duplicate ids,
-//!     │                                generator failures
+//!     │                                generator failures, case tables (missing column, bad row)
 //!     ├── ManifestError                unreadable or inconsistent manifests
 //!     ├── SnapshotError                corrupt, truncated or foreign snapshot bytes
 //!     ├── FileError (also OSError)     a file could not be read or written
@@ -153,7 +153,9 @@ fn kind(e: &Error) -> Kind {
         | Error::GeoJson { .. }
         | Error::Generate(_)
         | Error::DuplicateId { .. }
-        | Error::Table { .. } => Kind::Data,
+        | Error::Table { .. }
+        | Error::MissingColumn { .. }
+        | Error::BadRow { .. } => Kind::Data,
         Error::Manifest { .. } => Kind::Manifest,
         Error::Snapshot(_) => Kind::Snapshot,
         Error::Io { .. } => Kind::File,

@@ -4,6 +4,7 @@
 //! Built by maturin (`scripts/test-python`); `cargo test` does not build a test harness for this
 //! crate, so the workspace tests never need libpython.
 
+mod analytics;
 mod city;
 mod coords;
 mod dispatch;
@@ -23,6 +24,7 @@ fn _wangge(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dispatch::Asset>()?;
     m.add_function(wrap_pyfunction!(city::locate_native_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(city::panic_for_tests, m)?)?;
+    analytics::register(m)?;
     errors::register(m)?;
     Ok(())
 }

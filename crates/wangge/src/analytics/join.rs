@@ -1,7 +1,10 @@
 //! The batch join: cases → owning region (all levels through its chain) and responsible
 //! department, in chunks over the rayon pool, aggregated into [`Tally`]s.
 
-use super::cases::{CaseChunk, CaseColumns, CaseReader, CaseSchema, RowProblem, NONE};
+use super::cases::{
+    CaseChunk, CaseColumns, CaseReader, CaseSchema, CaseTable, Interner, RowChecker, RowProblem,
+    NONE,
+};
 use super::h3::CellCounts;
 use super::indicators::{Indicator, Tally};
 use crate::catalog::Catalog;
@@ -155,15 +158,39 @@ impl<'a> Analyst<'a> {
             if chunk.is_empty() {
                 break;
             }
-            self.add_chunk(&chunk, &reader, options, &mut acc)?;
+            self.add_chunk(&chunk, reader.checker(), options, &mut acc)?;
         }
-        Ok(acc.finish(self, reader, indicators, options.h3_resolution))
+        Ok(acc.finish(self, reader.checker(), indicators, options.h3_resolution))
     }
 
-    fn add_chunk<R: Read>(
+    /// The same as [`Analyst::case_stats`] for a table held in memory ([`CaseTable`]): the
+    /// same row check and the same tally, chunk by chunk (`options.chunk_rows`). Row problems
+    /// name the row's position (from 0) instead of a line.
+    pub fn case_stats_table(
+        &self,
+        table: &CaseTable<'_>,
+        options: &StatsOptions,
+    ) -> Result<CaseStats> {
+        let schema = table.schema(&options.columns)?;
+        let indicators = choose_indicators(&schema, options.indicators.as_deref())?;
+        let mut checker = RowChecker::new(schema, self.catalog, options.skip_invalid);
+        let mut acc = Accumulator::new(self.city.len());
+        let step = options.chunk_rows.max(1);
+        for start in (0..table.len()).step_by(step) {
+            let chunk = table.chunk(&mut checker, start, start + step)?;
+            if !chunk.is_empty() {
+                self.add_chunk(&chunk, &checker, options, &mut acc)?;
+            }
+        }
+        Ok(acc.finish(self, &checker, indicators, options.h3_resolution))
+    }
+
+    /// Locates and tallies one chunk of checked rows (`checker` names their categories and
+    /// departments): the one tally behind both entry points.
+    fn add_chunk(
         &self,
         chunk: &CaseChunk,
-        reader: &CaseReader<'_, R>,
+        checker: &RowChecker<'_>,
         options: &StatsOptions,
         acc: &mut Accumulator,
     ) -> Result<()> {
@@ -219,8 +246,8 @@ impl<'a> Analyst<'a> {
         }
         // Departments: the column's value, else the rule.
         let departments = self.departments;
-        let names = reader.departments();
-        let categories = reader.categories();
+        let names: &Interner = checker.departments();
+        let categories: &Interner = checker.categories();
         let per_dept = (0..chunk.len())
             .into_par_iter()
             .with_min_len(1_024)
@@ -286,6 +313,19 @@ impl<'a> Analyst<'a> {
     }
 }
 
+/// The counters of a [`Tally`] by name, in output order (the columns of the per-region and
+/// per-department tables, before the indicators).
+pub const TALLY_COLUMNS: [&str; 7] = [
+    "cases", "accepted", "handled", "on_time", "overdue", "rework", "closed",
+];
+
+/// A tally's counters in the order of [`TALLY_COLUMNS`].
+pub fn tally_counts(t: &Tally) -> [u64; 7] {
+    [
+        t.cases, t.accepted, t.handled, t.on_time, t.overdue, t.rework, t.closed,
+    ]
+}
+
 /// The departments a case counts for: the first match, or every primary match of a fan-out
 /// category.
 pub fn responsible(matches: &[DepartmentMatch]) -> impl Iterator<Item = &DepartmentMatch> {
@@ -346,10 +386,10 @@ impl Accumulator {
         }
     }
 
-    fn finish<R: Read>(
+    fn finish(
         self,
         analyst: &Analyst<'_>,
-        reader: CaseReader<'_, R>,
+        checker: &RowChecker<'_>,
         indicators: Vec<Indicator>,
         h3_resolution: Option<Resolution>,
     ) -> CaseStats {
@@ -377,7 +417,7 @@ impl Accumulator {
             .collect();
         departments.sort_by(|a, b| a.code.cmp(&b.code));
         CaseStats {
-            rows: reader.rows(),
+            rows: checker.rows(),
             total: self.total,
             regions,
             outside: self.outside,
@@ -387,9 +427,250 @@ impl Accumulator {
                 .cells
                 .or_else(|| h3_resolution.map(|_| CellCounts::default())),
             h3_resolution,
-            categories: reader.categories().names().to_vec(),
-            problems: reader.problems().to_vec(),
+            categories: checker.categories().names().to_vec(),
+            problems: checker.problems().to_vec(),
             indicators,
         }
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    //! The in-memory entry point against the CSV one (same check, same tally).
+    use super::*;
+    use crate::analytics::cases::Values;
+    use crate::analytics::h3::resolution;
+    use crate::analytics::time::parse_timestamp;
+    use crate::synth::cases::{write_cases, CaseSpec};
+    use crate::Error;
+    use std::path::Path;
+
+    fn wuhan() -> Dispatcher {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/wuhan.toml");
+        Dispatcher::from_manifest(&path).unwrap()
+    }
+
+    /// Dictionary-encodes a text column.
+    fn encode(values: &[&str]) -> (Vec<i64>, Vec<String>) {
+        let mut names: Vec<String> = Vec::new();
+        let codes = values
+            .iter()
+            .map(|v| {
+                if v.is_empty() {
+                    return -1;
+                }
+                let k = names.iter().position(|n| n == v).unwrap_or_else(|| {
+                    names.push(v.to_string());
+                    names.len() - 1
+                });
+                k as i64
+            })
+            .collect();
+        (codes, names)
+    }
+
+    fn assert_same(a: &CaseStats, b: &CaseStats) {
+        assert_eq!(a.rows, b.rows);
+        assert_eq!(a.total, b.total);
+        assert_eq!(a.regions, b.regions);
+        assert_eq!(a.outside, b.outside);
+        assert_eq!(a.departments, b.departments);
+        assert_eq!(a.no_department, b.no_department);
+        assert_eq!(a.categories, b.categories);
+        assert_eq!(a.cells, b.cells);
+        assert_eq!(a.indicators, b.indicators);
+    }
+
+    #[test]
+    fn a_table_in_memory_gives_what_its_csv_gives() {
+        let d = wuhan();
+        let mut bytes = Vec::new();
+        let spec = CaseSpec {
+            n: 4_000,
+            seed: 11,
+            ..CaseSpec::default()
+        };
+        write_cases(d.city(), &spec, &mut bytes).unwrap();
+        let options = StatsOptions {
+            h3_resolution: Some(resolution(8).unwrap()),
+            chunk_rows: 1_000,
+            ..StatsOptions::default()
+        };
+        let analyst = Analyst::from_dispatcher(&d);
+        let from_csv = analyst
+            .case_stats("cases.csv", bytes.as_slice(), &options)
+            .unwrap();
+        assert!(from_csv.total.handled > 0 && !from_csv.departments.is_empty());
+
+        // The same table as typed columns: numbers and times parsed here, text encoded.
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        let col = |k: usize| records.iter().map(|r| r[k].to_string()).collect::<Vec<_>>();
+        let num = |k: usize| {
+            col(k)
+                .iter()
+                .map(|v| v.parse().unwrap())
+                .collect::<Vec<f64>>()
+        };
+        let time = |k: usize| {
+            col(k)
+                .iter()
+                .map(|v| parse_timestamp(v).unwrap_or(i64::MIN))
+                .collect::<Vec<i64>>()
+        };
+        let (lon, lat, limit, rework) = (num(1), num(2), num(5), num(8));
+        let (reported, closed) = (time(4), time(6));
+        let (categories, statuses) = (col(3), col(7));
+        let cat = encode(&categories.iter().map(String::as_str).collect::<Vec<_>>());
+        let st = encode(&statuses.iter().map(String::as_str).collect::<Vec<_>>());
+        let table = CaseTable::new(
+            "DataFrame",
+            vec![
+                ("lat".into(), Values::Number(&lat)),
+                ("lon".into(), Values::Number(&lon)),
+                (
+                    "category".into(),
+                    Values::Text {
+                        codes: &cat.0,
+                        names: &cat.1,
+                    },
+                ),
+                ("reported_at".into(), Values::Time(&reported)),
+                ("time_limit_h".into(), Values::Number(&limit)),
+                ("closed_at".into(), Values::Time(&closed)),
+                (
+                    "status".into(),
+                    Values::Text {
+                        codes: &st.0,
+                        names: &st.1,
+                    },
+                ),
+                ("rework".into(), Values::Number(&rework)),
+                ("unrelated".into(), Values::Number(&lat)),
+            ],
+        )
+        .unwrap();
+        let from_table = analyst.case_stats_table(&table, &options).unwrap();
+        assert_same(&from_csv, &from_table);
+        // Chunking does not matter.
+        let whole = StatsOptions {
+            chunk_rows: 1 << 20,
+            ..options.clone()
+        };
+        assert_same(
+            &from_csv,
+            &analyst.case_stats_table(&table, &whole).unwrap(),
+        );
+    }
+
+    #[test]
+    fn bad_rows_of_a_table_name_their_position() {
+        let d = wuhan();
+        let lon = [114.2712, 114.2712, f64::NAN, 114.2712, 114.2712];
+        let lat = [30.5851; 5];
+        let r = parse_timestamp("2025-06-15 15:06:40").unwrap();
+        let reported = [r, r, r, i64::MIN, r];
+        let early = parse_timestamp("2025-02-19 21:20:00").unwrap();
+        let closed = [i64::MIN, early, i64::MIN, i64::MIN, i64::MIN];
+        let names: Vec<String> = ["处理中", "结案", "0103", "9999", "6"]
+            .map(String::from)
+            .to_vec();
+        let status_codes = [0, 1, 0, 0, -1];
+        let cat_codes = [2, 2, 2, 3, 2];
+        let rows = |skip_invalid: bool| {
+            let table = CaseTable::new(
+                "cases",
+                vec![
+                    ("lon".into(), Values::Number(&lon)),
+                    ("lat".into(), Values::Number(&lat)),
+                    ("reported_at".into(), Values::Time(&reported)),
+                    ("closed_at".into(), Values::Time(&closed)),
+                    (
+                        "status".into(),
+                        Values::Text {
+                            codes: &status_codes,
+                            names: &names,
+                        },
+                    ),
+                    (
+                        "category".into(),
+                        Values::Text {
+                            codes: &cat_codes,
+                            names: &names,
+                        },
+                    ),
+                ],
+            )
+            .unwrap();
+            let options = StatsOptions {
+                skip_invalid,
+                ..StatsOptions::default()
+            };
+            Analyst::from_dispatcher(&d).case_stats_table(&table, &options)
+        };
+        let stats = rows(true).unwrap();
+        let found: Vec<(u64, u64, &str, &str)> = stats
+            .problems
+            .iter()
+            .map(|p| (p.row, p.line, p.column.as_str(), p.reason.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (1, 0, "closed_at", "before reported_at"),
+                (2, 0, "lon", "missing coordinate"),
+                (3, 0, "category", "unknown category"),
+                (4, 0, "status", found[3].3),
+            ]
+        );
+        assert!(found[3].3.starts_with("unknown status"));
+        assert_eq!(stats.problems[0].value, "2025-02-19 21:20:00");
+        assert_eq!((stats.rows, stats.total.cases), (5, 1));
+        let err = rows(false).unwrap_err();
+        assert!(matches!(err, Error::Table { .. }));
+        assert_eq!(
+            err.to_string(),
+            "cases: row 1: column \"closed_at\": before reported_at (value \"2025-02-19 21:20:00\")"
+        );
+    }
+
+    #[test]
+    fn a_table_without_a_needed_column_names_it() {
+        let city = wuhan();
+        let x = [114.2712];
+        let analyst = Analyst::from_dispatcher(&city);
+        let options = StatsOptions {
+            indicators: Some(vec![Indicator::ClosingRate]),
+            ..StatsOptions::default()
+        };
+        let table = CaseTable::new("df", vec![("lon".into(), Values::Number(&x))]).unwrap();
+        let err = analyst.case_stats_table(&table, &options).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "df: missing column \"lat\" (needed for the case's point)"
+        );
+        let table = CaseTable::new(
+            "df",
+            vec![
+                ("lon".into(), Values::Number(&x)),
+                ("lat".into(), Values::Number(&x)),
+            ],
+        )
+        .unwrap();
+        let err = analyst.case_stats_table(&table, &options).unwrap_err();
+        assert!(matches!(&err, Error::MissingColumn { column, .. } if column == "status"));
+        let short = [1.0, 2.0];
+        let err = CaseTable::new(
+            "df",
+            vec![
+                ("lon".into(), Values::Number(&x)),
+                ("lat".into(), Values::Number(&short)),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "df: column \"lat\" has 2 rows, column \"lon\" has 1"
+        );
     }
 }
