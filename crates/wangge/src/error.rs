@@ -284,6 +284,20 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A planner edit ([`crate::plan`]) cannot be applied: the edit's position in its edit set,
+    /// its operation and what is wrong.
+    #[error("edit {edit} ({op}): {reason}")]
+    Edit {
+        /// 0-based position of the edit in its edit set.
+        edit: usize,
+        /// The operation: "split", "merge", "reshape", "reassign" or "replace".
+        op: &'static str,
+        /// What is wrong, naming the codes concerned.
+        reason: String,
+    },
+    /// A planner version operation failed (unknown version, stale base, invalid preview).
+    #[error("version: {0}")]
+    Version(String),
 }
 
 impl Error {

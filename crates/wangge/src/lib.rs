@@ -14,6 +14,7 @@ pub mod io;
 pub mod locate;
 pub mod model;
 pub mod nearest;
+pub mod plan;
 pub mod synth;
 pub mod validate;
 
