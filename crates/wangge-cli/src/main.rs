@@ -7,6 +7,7 @@ mod generate;
 mod hotspots;
 mod locate;
 mod nearest;
+mod plan;
 mod points;
 mod stats;
 mod validate;
@@ -94,6 +95,19 @@ enum Command {
     /// the regions of every level (and the assets, with a `[dispatch]` manifest) ranked by
     /// repeat cases.
     Hotspots(hotspots::HotspotsArgs),
+    /// Preview a planner's edit set (split, merge, reshape, reassign, replace grids): the
+    /// validation findings about the touched grids, the codes created and retired, the area
+    /// changes, and the assets, workers and cases that change grid. `--commit` (with
+    /// `--history`) makes it the next saved version; `--save` writes the edited city.
+    ///
+    /// Exit code 1 when the edits cannot apply or leave the partition invalid (nothing is
+    /// committed or saved then).
+    Edit(plan::EditArgs),
+    /// List the saved versions of a history directory; `--rollback N` makes version N's city
+    /// current again as a new version.
+    History(plan::HistoryArgs),
+    /// The regions added, removed and changed (with area deltas) between two cities.
+    Diff(plan::DiffArgs),
     /// Run a short demonstration on the bundled Wuhan data (no arguments needed).
     Demo,
 }
@@ -110,6 +124,9 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Hotspots(args) => hotspots::run(args),
+        Command::Edit(args) => plan::run(args),
+        Command::History(args) => plan::history(args),
+        Command::Diff(args) => plan::diff_cities(args),
         Command::Demo => demo::run(),
     };
     match result {

@@ -156,6 +156,11 @@ impl Diff {
         out
     }
 
+    /// The diff as pretty-printed JSON (without the shapes; see [`Diff::to_geojson`]).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
     /// A FeatureCollection: one feature per region with `change`, `code`, `level`,
     /// `before_m2`, `after_m2` (and `parent_before`) properties; removed regions carry their
     /// old shape.

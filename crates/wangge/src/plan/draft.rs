@@ -88,6 +88,11 @@ impl<'a> Draft<'a> {
                 op,
                 format!("grid {code:?} was removed by an earlier edit of this set"),
             )),
+            None if self.reserved.contains(code) => Err(edit_error(
+                edit,
+                op,
+                format!("grid {code:?} was retired by an earlier version"),
+            )),
             None => Err(edit_error(edit, op, format!("no region has code {code:?}"))),
             Some(e) if e.level != self.leaf_level() => Err(edit_error(
                 edit,

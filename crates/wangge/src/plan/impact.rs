@@ -83,6 +83,12 @@ impl ImpactReport {
         out
     }
 
+    /// The report as pretty-printed JSON (finding geometries as GeoJSON geometry objects;
+    /// region shapes are left to [`ImpactReport::to_geojson`]).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
     /// The region changes and the findings as one FeatureCollection (a `change` property on
     /// region features, a `kind` property on findings).
     pub fn to_geojson(&self) -> geojson::FeatureCollection {

@@ -47,10 +47,11 @@ impl Preview {
     ///
     /// Errors (nothing changes anywhere): an edit that cannot be applied ([`Error::Edit`]:
     /// unknown code, a line that misses its grid, grids of different communities, a code in
-    /// use…), or a candidate that does not build ([`Error::Edit`] wrapping the build error,
-    /// e.g. a self-intersecting replacement). A candidate that builds but breaks the partition
-    /// (overlaps, gaps, parts outside the parent, areas out of range) is returned with those
-    /// findings in [`Preview::report`]; [`super::History::commit`] refuses it.
+    /// use…). A candidate that breaks the partition (overlaps, gaps, parts outside the parent,
+    /// invalid rings, areas out of range…) is returned with those findings in
+    /// [`Preview::report`] (its city is built without the build's own checks, for drawing);
+    /// [`super::History::commit`] refuses it. A candidate without error findings must also
+    /// pass every check of [`City::build`], else [`Error::Edit`] wraps the build error.
     pub fn new(base: Arc<Version>, edits: Vec<Edit>, options: &PlanOptions) -> Result<Preview> {
         let mut draft = Draft::new(base.city(), base.retired(), options);
         for (i, edit) in edits.iter().enumerate() {
@@ -58,10 +59,17 @@ impl Preview {
         }
         draft.stitch_neighbourhood()?;
         let report = check::check(base.city(), &draft, &options.validate);
+        // A candidate with findings is built leniently, so the report reaches the planner; a
+        // clean one must also pass every check of the build.
+        let strict = !report.has_errors();
         let build = BuildOptions {
             code_scheme: draft.scheme,
-            parent_tolerance_m: options.parent_tolerance_m,
-            check_validity: true,
+            parent_tolerance_m: if strict {
+                options.parent_tolerance_m
+            } else {
+                f64::INFINITY
+            },
+            check_validity: strict,
         };
         let mut city = City::build(draft.to_levels(), &build).map_err(|e| Error::Edit {
             edit: edits.len().saturating_sub(1),
