@@ -1,5 +1,6 @@
-//! Building and loading: `City::from_bytes` (snapshot load), the cell index alone,
-//! `City::build` from levels already read, and `Dispatcher::from_manifest` for the demo city.
+//! Building and loading: `City::from_bytes` (snapshot load, format 2 with the stored index and
+//! the legacy format 1 that rebuilds it), the cell index alone, `City::build` from levels
+//! already read, and `Dispatcher::from_manifest` for the demo city.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode};
 use std::hint::black_box;
@@ -15,6 +16,7 @@ struct Fixture {
     levels: Vec<LevelInput>,
     options: BuildOptions,
     snapshot: Vec<u8>,
+    snapshot_v1: Vec<u8>,
 }
 
 fn fixture(name: &'static str, manifest: &std::path::Path) -> Fixture {
@@ -23,19 +25,22 @@ fn fixture(name: &'static str, manifest: &std::path::Path) -> Fixture {
     let read = start.elapsed();
     let city = City::build(levels.clone(), &options).expect("bundled city builds");
     let snapshot = city.to_bytes();
+    let snapshot_v1 = city.to_bytes_v1();
     eprintln!(
         "fixture {name}: levels read/generated in {:.2} s, built in {:.2} s; {} regions, \
-         snapshot {:.1} MB",
+         snapshot {:.1} MB (format 1: {:.1} MB)",
         read.as_secs_f64(),
         (start.elapsed() - read).as_secs_f64(),
         city.len(),
         snapshot.len() as f64 / 1e6,
+        snapshot_v1.len() as f64 / 1e6,
     );
     Fixture {
         name,
         levels,
         options,
         snapshot,
+        snapshot_v1,
     }
 }
 
@@ -49,13 +54,22 @@ fn cities(c: &mut Criterion) {
         g.sample_size(10);
         g.warm_up_time(Duration::from_secs(1));
         g.measurement_time(Duration::from_secs(5));
+        let city = City::from_bytes(&f.snapshot).expect("valid snapshot");
         g.bench_function("snapshot_load", |b| {
             b.iter_with_large_drop(|| {
                 City::from_bytes(black_box(&f.snapshot)).expect("valid snapshot")
             })
         });
-        // The cell index alone: what a snapshot load rebuilds.
-        let city = City::from_bytes(&f.snapshot).expect("valid snapshot");
+        // The legacy format: the same city, its index rebuilt on load.
+        g.bench_function("snapshot_load_v1", |b| {
+            b.iter_with_large_drop(|| {
+                City::from_bytes(black_box(&f.snapshot_v1)).expect("valid snapshot")
+            })
+        });
+        g.bench_function("snapshot_save", |b| {
+            b.iter_with_large_drop(|| black_box(&city).to_bytes())
+        });
+        // The cell index alone: what a format-1 load rebuilds.
         let prepared: Arc<[PreparedRegion]> = city.prepared().to_vec().into();
         g.bench_function("cell_index", |b| {
             b.iter_with_large_drop(|| CellLocator::new(prepared.clone(), city.level_ranges()))

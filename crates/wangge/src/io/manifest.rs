@@ -205,12 +205,10 @@ impl City {
         }
     }
 
-    /// Writes a snapshot file.
+    /// Writes a snapshot file, crash-safely: a crash leaves the old file or the new one, never
+    /// a torn one ([`super::snapshot::write_file`]).
     pub fn save(&self, path: &Path) -> Result<()> {
-        std::fs::write(path, self.to_bytes()).map_err(|e| Error::Io {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })
+        super::snapshot::write_file(path, &self.to_bytes())
     }
 }
 

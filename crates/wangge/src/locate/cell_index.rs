@@ -36,6 +36,9 @@ use rustc_hash::FxHashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
+mod store;
+pub(crate) use store::{CellParts, CheckedCellParts};
+
 /// Upper bound on the number of cells.
 pub const MAX_CELLS: usize = 1 << 22;
 /// Marks a cell word as a direct answer (low bits = region id, or [`NO_OWNER`] masked).
@@ -123,23 +126,7 @@ impl CellLocator {
                 level[i as usize] = l as u16;
             }
         }
-        let usable = |b: &[f64; 4]| b[0] <= b[2] && b[1] <= b[3] && b.iter().all(|v| v.is_finite());
-        let bb = prepared.iter().map(|p| p.bbox()).filter(usable).fold(
-            [
-                f64::INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::NEG_INFINITY,
-            ],
-            |a, b| {
-                [
-                    a[0].min(b[0]),
-                    a[1].min(b[1]),
-                    a[2].max(b[2]),
-                    a[3].max(b[3]),
-                ]
-            },
-        );
+        let bb = extent(&prepared);
         let mut me = CellLocator {
             prepared: prepared.clone(),
             x0: bb[0],
@@ -159,10 +146,7 @@ impl CellLocator {
         if !usable(&bb) {
             return me;
         }
-        let (w, h) = (
-            (bb[2] - bb[0]).max(f64::MIN_POSITIVE),
-            (bb[3] - bb[1]).max(f64::MIN_POSITIVE),
-        );
+        let (w, h) = span(&bb);
         let side = side.unwrap_or_else(|| cell_side(&prepared, levels, w, h));
         me.nx = ((w / side).ceil() as usize).clamp(1, MAX_CELLS);
         me.ny = ((h / side).ceil() as usize).clamp(1, MAX_CELLS / me.nx);
@@ -497,6 +481,39 @@ impl CellLocator {
     }
 }
 
+/// True when a bounding box is finite and not inverted.
+fn usable(b: &[f64; 4]) -> bool {
+    b[0] <= b[2] && b[1] <= b[3] && b.iter().all(|v| v.is_finite())
+}
+
+/// The bounding box of every usable region bbox (infinite and inverted when there is none).
+fn extent(prepared: &[PreparedRegion]) -> [f64; 4] {
+    prepared.iter().map(|p| p.bbox()).filter(usable).fold(
+        [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ],
+        |a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        },
+    )
+}
+
+/// Width and height of an extent as the cell arithmetic uses them (never zero).
+fn span(bb: &[f64; 4]) -> (f64, f64) {
+    (
+        (bb[2] - bb[0]).max(f64::MIN_POSITIVE),
+        (bb[3] - bb[1]).max(f64::MIN_POSITIVE),
+    )
+}
+
 /// Half the median bbox side of the deepest level's regions, but no smaller than the side that
 /// gives [`MAX_CELLS`] cells over `w × h`.
 fn cell_side(prepared: &[PreparedRegion], levels: &[Range<u32>], w: f64, h: f64) -> f64 {
@@ -737,6 +754,12 @@ mod tests {
             let prepared: Arc<[PreparedRegion]> = prepared.into();
             let cells = CellLocator::new(prepared.clone(), &levels);
             let brute = BruteForceLocator::new(&prepared, &levels);
+            // The index as a snapshot stores and reloads it.
+            let stored = CellLocator::from_parts(
+                prepared.clone(),
+                cells.to_parts().check(prepared.len()).unwrap(),
+            )
+            .unwrap();
             let mut pts = random;
             // Lattice vertices, points on cell borders and cell corners, cell centres.
             for j in 0..=n {
@@ -755,6 +778,7 @@ mod tests {
             }
             for (x, y) in pts {
                 prop_assert_eq!(cells.locate(x, y), brute.locate(x, y), "({}, {})", x, y);
+                prop_assert_eq!(stored.locate(x, y), brute.locate(x, y), "({}, {})", x, y);
             }
         }
     }
@@ -801,10 +825,16 @@ mod tests {
             prop_assert_eq!((cells.nx, cells.ny), (16, 16));
             prop_assert!(kinds(&cells)[1] > 0, "no edge blocks: {:?}", kinds(&cells));
             let brute = BruteForceLocator::new(&prepared, &levels);
+            let stored = CellLocator::from_parts(
+                prepared.clone(),
+                cells.to_parts().check(prepared.len()).unwrap(),
+            )
+            .unwrap();
             for i in -1..=66 {
                 for j in -1..=66 {
                     let (x, y) = (i as f64 * 0.125, j as f64 * 0.125);
                     prop_assert_eq!(cells.locate(x, y), brute.locate(x, y), "({}, {})", x, y);
+                    prop_assert_eq!(stored.locate(x, y), brute.locate(x, y), "({}, {})", x, y);
                 }
             }
         }

@@ -14,6 +14,7 @@ pub mod predicate;
 mod rtree_index;
 
 pub use cell_index::CellLocator;
+pub(crate) use cell_index::{CellParts, CheckedCellParts, MAX_CELLS};
 pub use predicate::PreparedRegion;
 pub use rtree_index::RTreeLocator;
 

@@ -1,6 +1,7 @@
 //! The grid hierarchy: levels, regions, and the built [`City`].
 
 mod build;
+mod code_index;
 pub mod geometry;
 
 pub use build::{BuildOptions, CodeScheme, LevelInput, RegionInput};
@@ -9,7 +10,6 @@ use crate::crs::{Converter, Crs};
 use crate::error::{Error, Result};
 use crate::locate::{CellLocator, Locator, PreparedRegion, NO_OWNER};
 use geo::MultiPolygon;
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -55,8 +55,10 @@ pub struct City {
     levels: Vec<String>,
     regions: Vec<Region>,
     level_ranges: Vec<Range<u32>>,
-    by_code: HashMap<String, RegionId>,
-    children: Vec<Vec<RegionId>>,
+    by_code: code_index::CodeIndex,
+    /// Children of region `i`: `children[child_start[i]..child_start[i + 1]]`, in id order.
+    child_start: Vec<u32>,
+    children: Vec<RegionId>,
     prepared: Arc<[PreparedRegion]>,
     locator: CellLocator,
     converter: Converter,
@@ -97,47 +99,68 @@ impl<'a> Located<'a> {
     }
 }
 
+/// Per-level id ranges and children (`children[child_start[i]..child_start[i + 1]]` are region
+/// `i`'s, in id order) of regions sorted by (level, code), checking that they are sorted, that
+/// levels are below `levels` and that each parent is one level up with a smaller id.
+#[allow(clippy::type_complexity)]
+fn structure(
+    levels: usize,
+    regions: &[Region],
+) -> Result<(Vec<Range<u32>>, Vec<u32>, Vec<RegionId>)> {
+    let mut level_ranges = vec![0u32..0u32; levels];
+    // Counts of children first (at `child_start[parent + 2]`), then their slots.
+    let mut child_start = vec![0u32; regions.len() + 2];
+    for (i, r) in regions.iter().enumerate() {
+        if r.level >= levels {
+            return Err(Error::Hierarchy(format!(
+                "region {:?} has level {} but there are {} levels",
+                r.code, r.level, levels
+            )));
+        }
+        if i > 0 && (regions[i - 1].level, &regions[i - 1].code) >= (r.level, &r.code) {
+            return Err(Error::Hierarchy(
+                "regions are not sorted by level and code, or a code repeats".into(),
+            ));
+        }
+        let range = &mut level_ranges[r.level];
+        if range.start == range.end {
+            *range = i as u32..i as u32;
+        }
+        range.end = i as u32 + 1;
+        match (r.level, r.parent) {
+            (0, None) => {}
+            (level, Some(p)) if p.index() < i && regions[p.index()].level + 1 == level => {
+                child_start[p.index() + 2] += 1
+            }
+            _ => {
+                return Err(Error::Hierarchy(format!(
+                    "region {:?} has an inconsistent parent",
+                    r.code
+                )))
+            }
+        }
+    }
+    for i in 2..child_start.len() {
+        child_start[i] += child_start[i - 1];
+    }
+    // Children in id order: `child_start[p + 1]` is the next free slot of parent `p`.
+    let mut children = vec![RegionId(0); regions.len()];
+    for (i, r) in regions.iter().enumerate() {
+        if let Some(p) = r.parent {
+            let slot = &mut child_start[p.index() + 1];
+            children[*slot as usize] = RegionId(i as u32);
+            *slot += 1;
+        }
+    }
+    child_start.pop();
+    children.truncate(child_start[regions.len()] as usize);
+    Ok((level_ranges, child_start, children))
+}
+
 impl City {
     /// Assembles a city from regions already sorted by (level, code) with parents resolved.
     /// Crate-internal: callers go through [`City::build`] or a snapshot.
     pub(crate) fn assemble(levels: Vec<String>, regions: Vec<Region>) -> Result<City> {
-        let mut level_ranges = vec![0u32..0u32; levels.len()];
-        let mut by_code = HashMap::with_capacity(regions.len());
-        let mut children = vec![Vec::new(); regions.len()];
-        for (i, r) in regions.iter().enumerate() {
-            let id = RegionId(i as u32);
-            if r.level >= levels.len() {
-                return Err(Error::Hierarchy(format!(
-                    "region {:?} has level {} but there are {} levels",
-                    r.code,
-                    r.level,
-                    levels.len()
-                )));
-            }
-            if i > 0 && (regions[i - 1].level, &regions[i - 1].code) >= (r.level, &r.code) {
-                return Err(Error::Hierarchy(
-                    "regions are not sorted by level and code, or a code repeats".into(),
-                ));
-            }
-            let range = &mut level_ranges[r.level];
-            if range.start == range.end {
-                *range = i as u32..i as u32;
-            }
-            range.end = i as u32 + 1;
-            match (r.level, r.parent) {
-                (0, None) => {}
-                (level, Some(p)) if p.index() < i && regions[p.index()].level + 1 == level => {
-                    children[p.index()].push(id)
-                }
-                _ => {
-                    return Err(Error::Hierarchy(format!(
-                        "region {:?} has an inconsistent parent",
-                        r.code
-                    )))
-                }
-            }
-            by_code.insert(r.code.clone(), id);
-        }
         let prepared: Arc<[PreparedRegion]> = {
             use rayon::prelude::*;
             let prepared: Vec<PreparedRegion> = regions
@@ -146,12 +169,40 @@ impl City {
                 .collect();
             prepared.into()
         };
-        let locator = CellLocator::new(prepared.clone(), &level_ranges);
+        City::assemble_with(levels, regions, prepared, |prepared, level_ranges| {
+            Ok(CellLocator::new(prepared, level_ranges))
+        })
+    }
+
+    /// [`City::assemble`] with the regions already prepared (`prepared[i]` from
+    /// `regions[i].geometry`) and the locator made by `locator` from them and the level ranges
+    /// (a snapshot passes its stored index). The structure is checked the same way.
+    pub(crate) fn assemble_with(
+        levels: Vec<String>,
+        regions: Vec<Region>,
+        prepared: Arc<[PreparedRegion]>,
+        locator: impl FnOnce(Arc<[PreparedRegion]>, &[Range<u32>]) -> Result<CellLocator>,
+    ) -> Result<City> {
+        if prepared.len() != regions.len() {
+            return Err(Error::Hierarchy(format!(
+                "{} prepared regions for {} regions",
+                prepared.len(),
+                regions.len()
+            )));
+        }
+        // The code table and the structure checks on the two threads.
+        let (structure, by_code) = rayon::join(
+            || structure(levels.len(), &regions),
+            || code_index::CodeIndex::new(&regions),
+        );
+        let (level_ranges, child_start, children) = structure?;
+        let locator = locator(prepared.clone(), &level_ranges)?;
         Ok(City {
             levels,
             regions,
             level_ranges,
             by_code,
+            child_start,
             children,
             prepared,
             locator,
@@ -189,7 +240,7 @@ impl City {
     }
     /// A region by code.
     pub fn by_code(&self, code: &str) -> Option<RegionId> {
-        self.by_code.get(code).copied()
+        self.by_code.get(&self.regions, code)
     }
     /// The regions of one level.
     pub fn level_regions(&self, level: usize) -> impl Iterator<Item = (RegionId, &Region)> {
@@ -198,7 +249,8 @@ impl City {
     }
     /// Direct children of a region, in code order.
     pub fn children(&self, id: RegionId) -> &[RegionId] {
-        &self.children[id.index()]
+        let i = id.index();
+        &self.children[self.child_start[i] as usize..self.child_start[i + 1] as usize]
     }
     /// A region and its ancestors, top level first.
     pub fn chain(&self, id: RegionId) -> Vec<&Region> {
@@ -219,6 +271,10 @@ impl City {
     /// The regions prepared for exact point tests, by id.
     pub fn prepared(&self) -> &[PreparedRegion] {
         &self.prepared
+    }
+    /// The point-location index (what a snapshot stores).
+    pub(crate) fn locator(&self) -> &CellLocator {
+        &self.locator
     }
     /// The coordinate converter used for GCJ-02 / BD-09 input.
     pub fn converter(&self) -> &Converter {
