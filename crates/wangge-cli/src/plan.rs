@@ -2,7 +2,7 @@
 //! report, saved versions with rollback, and the difference between two cities.
 
 use crate::points::ColumnArgs;
-use crate::validate::Format;
+use crate::validate::{Format, ThresholdArgs};
 use crate::{ctx, CliResult};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -52,13 +52,8 @@ pub struct EditArgs {
     /// Allow new grids to take codes retired earlier.
     #[arg(long)]
     reuse_retired_codes: bool,
-}
-
-fn options(reuse_retired_codes: bool) -> PlanOptions {
-    PlanOptions {
-        reuse_retired_codes,
-        ..PlanOptions::default()
-    }
+    #[command(flatten)]
+    thresholds: ThresholdArgs,
 }
 
 fn open_history(dir: &Path, city: Option<&Path>, options: PlanOptions) -> CliResult<History> {
@@ -118,7 +113,12 @@ fn write(out: &Option<PathBuf>, text: &str) -> CliResult {
 
 /// Previews an edit set, writes the impact report, and commits or saves when asked.
 pub fn run(args: EditArgs) -> CliResult {
-    let options = options(args.reuse_retired_codes);
+    let options = PlanOptions {
+        reuse_retired_codes: args.reuse_retired_codes,
+        // The code scheme is the city's; the preview sets it.
+        validate: args.thresholds.options(wangge::CodeScheme::Standard)?,
+        ..PlanOptions::default()
+    };
     let history = match &args.history {
         Some(dir) => open_history(dir, args.city.as_deref(), options)?,
         None => {

@@ -28,6 +28,61 @@ pub enum Format {
     Geojson,
 }
 
+fn defaults() -> ValidateOptions {
+    ValidateOptions::default()
+}
+
+fn pair((a, b): (f64, f64)) -> [f64; 2] {
+    [a, b]
+}
+
+/// The validation thresholds (flattened into `validate` and `edit`); defaults as
+/// [`ValidateOptions::default`].
+#[derive(Args)]
+pub struct ThresholdArgs {
+    /// Overlaps up to this area (m²) are ignored.
+    #[arg(long, default_value_t = defaults().overlap_min_area_m2)]
+    overlap_min_area_m2: f64,
+    /// Gaps and parts outside the parent up to this area (m²) are ignored.
+    #[arg(long, default_value_t = defaults().gap_min_area_m2)]
+    gap_min_area_m2: f64,
+    /// A polygon part smaller than this (m²) is a sliver.
+    #[arg(long, default_value_t = defaults().sliver_area_m2)]
+    sliver_area_m2: f64,
+    /// A polygon part with Polsby–Popper thinness 4πA/P² below this is a sliver.
+    #[arg(long, default_value_t = defaults().sliver_thinness)]
+    sliver_thinness: f64,
+    /// Unit grid areas outside MIN,MAX m² get a warning.
+    #[arg(long, value_delimiter = ',', value_name = "MIN,MAX", default_values_t = pair(defaults().area_warn_m2))]
+    area_warn_m2: Vec<f64>,
+    /// Unit grid areas outside MIN,MAX m² get an error.
+    #[arg(long, value_delimiter = ',', value_name = "MIN,MAX", default_values_t = pair(defaults().area_error_m2))]
+    area_error_m2: Vec<f64>,
+    /// Interior angles below this (degrees) get a spike warning.
+    #[arg(long, default_value_t = defaults().spike_angle_deg)]
+    spike_angle_deg: f64,
+}
+
+impl ThresholdArgs {
+    /// The options, with `code_scheme`.
+    pub fn options(&self, code_scheme: CodeScheme) -> CliResult<ValidateOptions> {
+        let range = |v: &[f64], name: &str| match v {
+            [a, b] if a <= b => Ok((*a, *b)),
+            _ => Err(format!("--{name} needs MIN,MAX with MIN <= MAX, got {v:?}")),
+        };
+        Ok(ValidateOptions {
+            code_scheme,
+            overlap_min_area_m2: self.overlap_min_area_m2,
+            gap_min_area_m2: self.gap_min_area_m2,
+            sliver_area_m2: self.sliver_area_m2,
+            sliver_thinness: self.sliver_thinness,
+            area_warn_m2: range(&self.area_warn_m2, "area-warn-m2")?,
+            area_error_m2: range(&self.area_error_m2, "area-error-m2")?,
+            spike_angle_deg: self.spike_angle_deg,
+        })
+    }
+}
+
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["polygons", "city"])))]
 pub struct ValidateArgs {
@@ -56,6 +111,8 @@ pub struct ValidateArgs {
     /// Write the report here instead of standard output.
     #[arg(short, long)]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    thresholds: ThresholdArgs,
 }
 
 /// Writes the report; fails (exit code 1) when it has error-severity findings.
@@ -96,10 +153,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
         _ => return Err("give --city or --polygons".into()),
     };
     let read = start.elapsed();
-    let options = ValidateOptions {
-        code_scheme: scheme,
-        ..Default::default()
-    };
+    let options = args.thresholds.options(scheme)?;
     let report = validate_levels(&levels, &options);
     eprintln!(
         "read {} features in {read:.2?}, validated in {:.2?}: {} errors, {} warnings",

@@ -146,3 +146,34 @@ fn unreadable_input_is_an_error() {
     wangge(&["validate", "--polygons", "/nonexistent.geojson"]).fails_with(&["nonexistent"]);
     wangge(&["validate"]).fails_with(&["--city"]);
 }
+
+#[test]
+fn thresholds_are_flags() {
+    let dir = TempDir::new("validate-thresholds");
+    let file = grids(&dir, 90.0);
+    // The 10 m × 100 m overlap (1,000 m²) is ignored under a 2,000 m² threshold.
+    let base = ["validate", "--polygons", &file, "--id-property", "gid"];
+    wangge(&[&base[..], &["--overlap-min-area-m2", "2000"]].concat()).ok();
+    // Both 100 m × 100 m grids fall outside a 20,000–30,000 m² error range.
+    let run = wangge(
+        &[
+            &base[..],
+            &[
+                "--overlap-min-area-m2",
+                "2000",
+                "--area-error-m2",
+                "20000,30000",
+            ],
+        ]
+        .concat(),
+    )
+    .fails_with(&["2 error-severity"]);
+    assert_eq!(
+        run.stdout.matches("area_out_of_range").count(),
+        3,
+        "{}",
+        run.stdout
+    );
+    wangge(&[&base[..], &["--area-warn-m2", "5"]].concat())
+        .fails_with(&["--area-warn-m2 needs MIN,MAX"]);
+}
