@@ -190,7 +190,8 @@ impl History {
 
     /// Saves every version into `dir`: one snapshot per version (`v{number}.wgg`, written
     /// once: versions never change) and `history.json` (numbers, parents, edits, notes,
-    /// retired codes, the current number), replaced atomically.
+    /// retired codes, the current number), replaced crash-safely (temporary file, fsync,
+    /// rename).
     pub fn save(&self, dir: &Path) -> Result<()> {
         let io = |path: &Path, e: std::io::Error| Error::Io {
             path: path.display().to_string(),
@@ -221,10 +222,7 @@ impl History {
         };
         let text =
             serde_json::to_string_pretty(&file).map_err(|e| Error::Version(e.to_string()))?;
-        let path = dir.join("history.json");
-        let tmp = dir.join("history.json.tmp");
-        std::fs::write(&tmp, text).map_err(|e| io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))
+        crate::io::snapshot::write_file(&dir.join("history.json"), text.as_bytes())
     }
 
     /// Loads a history saved by [`History::save`].
