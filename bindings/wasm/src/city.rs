@@ -67,6 +67,47 @@ struct BuildOptionsJs {
     check_validity: Option<bool>,
 }
 
+/// `GeoJSONLevel[]` (one FeatureCollection per level, top first) as the core's level inputs,
+/// read by the core's GeoJSON reader (errors name the level and feature).
+pub(crate) fn levels_from_js(levels: &JsValue) -> Result<Vec<LevelInput>, JsError> {
+    if !js_sys::Array::is_array(levels) {
+        return Err(JsError::new(
+            "levels must be an array of {name, geojson, ...} objects",
+        ));
+    }
+    let text = json_text(levels, "levels")?.unwrap_or_default();
+    let specs: Vec<LevelJs> =
+        serde_json::from_str(&text).map_err(|e| JsError::new(&format!("levels: {e}")))?;
+    let converter = wangge::crs::Converter::default();
+    let mut inputs = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let names = PropertyNames {
+            code: spec.code_property.unwrap_or_else(|| "code".into()),
+            name: Some(spec.name_property.unwrap_or_else(|| "name".into())),
+            parent: spec.parent_property,
+        };
+        let body = match &spec.geojson {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let source = format!("level {:?}", spec.name);
+        let regions = read_level(
+            &source,
+            &body,
+            &spec.name,
+            &names,
+            parse_crs(spec.crs)?,
+            &converter,
+        )
+        .map_err(js_err)?;
+        inputs.push(LevelInput {
+            name: spec.name,
+            regions,
+        });
+    }
+    Ok(inputs)
+}
+
 impl City {
     pub(crate) fn from_arc(inner: Arc<wangge::City>) -> City {
         City { inner }
@@ -125,14 +166,7 @@ impl City {
         #[wasm_bindgen(unchecked_param_type = "GeoJSONLevel[]")] levels: JsValue,
         #[wasm_bindgen(unchecked_param_type = "BuildOptions")] options: Option<JsValue>,
     ) -> Result<City, JsError> {
-        if !js_sys::Array::is_array(&levels) {
-            return Err(JsError::new(
-                "levels must be an array of {name, geojson, ...} objects",
-            ));
-        }
-        let text = json_text(&levels, "levels")?.unwrap_or_default();
-        let specs: Vec<LevelJs> =
-            serde_json::from_str(&text).map_err(|e| JsError::new(&format!("levels: {e}")))?;
+        let inputs = levels_from_js(&levels)?;
         let opts: BuildOptionsJs = parse_options(options.as_ref(), "options")?;
         let defaults = BuildOptions::default();
         let build = BuildOptions {
@@ -142,33 +176,6 @@ impl City {
                 .unwrap_or(defaults.parent_tolerance_m),
             check_validity: opts.check_validity.unwrap_or(defaults.check_validity),
         };
-        let converter = wangge::crs::Converter::default();
-        let mut inputs = Vec::with_capacity(specs.len());
-        for spec in specs {
-            let names = PropertyNames {
-                code: spec.code_property.unwrap_or_else(|| "code".into()),
-                name: Some(spec.name_property.unwrap_or_else(|| "name".into())),
-                parent: spec.parent_property,
-            };
-            let body = match &spec.geojson {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            let source = format!("level {:?}", spec.name);
-            let regions = read_level(
-                &source,
-                &body,
-                &spec.name,
-                &names,
-                parse_crs(spec.crs)?,
-                &converter,
-            )
-            .map_err(js_err)?;
-            inputs.push(LevelInput {
-                name: spec.name,
-                regions,
-            });
-        }
         let city = wangge::City::build(inputs, &build).map_err(js_err)?;
         Ok(City::from_arc(Arc::new(city)))
     }

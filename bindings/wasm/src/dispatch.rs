@@ -18,7 +18,7 @@ use wasm_bindgen::prelude::*;
 /// not copied; freeing one does not invalidate the other.
 #[wasm_bindgen]
 pub struct Dispatcher {
-    inner: CoreDispatcher,
+    pub(crate) inner: CoreDispatcher,
 }
 
 /// `DispatchOptions` in the `.d.ts`.

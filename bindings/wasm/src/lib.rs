@@ -1,7 +1,8 @@
 //! WebAssembly bindings of wangge: the `wangge_wasm` module behind the npm package in `wasm/`.
 //!
 //! Conversions only: JS numbers, strings, typed arrays and option objects in; typed arrays and
-//! plain objects out; every rule lives in the core crate. Errors are thrown as JS `Error`s whose
+//! plain objects out; every rule lives in the core crate (planner edits and validation in
+//! `wangge::plan` and `wangge::validate`, exposed as `Planner`, `Preview`, `validateGeoJSON`). Errors are thrown as JS `Error`s whose
 //! message is the core error's text (`JsError`); nothing here panics on user input.
 //!
 //! Built with `cargo build --target wasm32-unknown-unknown -p wangge-wasm` and the
@@ -12,9 +13,11 @@ mod city;
 mod convert;
 mod crs;
 mod dispatch;
+mod plan;
 
 pub use city::City;
 pub use dispatch::Dispatcher;
+pub use plan::{Planner, Preview};
 
 use wasm_bindgen::prelude::*;
 
@@ -158,5 +161,141 @@ export interface DispatchResult {
   assets: { id: string; class: string; state: string; distanceM: number }[];
   /** Extra nearby lists by label (hydrants by default). */
   nearby: Record<string, { id: string; class: string; state: string; distanceM: number }[]>;
+}
+/** One planner edit (WGS84 `[lng, lat]` positions); see `Planner.preview`. */
+export type EditSpec =
+  | { op: "split"; grid: string; line: [number, number][]; codes?: string[] }
+  | { op: "merge"; grids: string[]; code?: string }
+  | { op: "reshape"; grids: [string, string]; line: [number, number][] }
+  | { op: "reassign"; grid: string; parent: string; code?: string }
+  | { op: "replace"; grid: string; geometry: [number, number][][][] };
+
+/** Thresholds of the validation (every key optional; the core's defaults otherwise). */
+export interface ValidateOptions {
+  /** "standard" (GB/T 30428.1 format, prefix and serial order checked; default) or "free". */
+  codeScheme?: "standard" | "free";
+  /** Overlaps of at most this area (m²) are ignored (default 0.1). */
+  overlapMinAreaM2?: number;
+  /** Gaps and parts outside the parent of at most this area (m²) are ignored (default 0.1). */
+  gapMinAreaM2?: number;
+  /** A polygon part smaller than this (m²) is a sliver (default 1). */
+  sliverAreaM2?: number;
+  /** A part with Polsby–Popper thinness 4πA/P² below this is a sliver (default 0.1). */
+  sliverThinness?: number;
+  /** Unit grids outside [min, max] m² get a warning (default [2500, 40000]). */
+  areaWarnM2?: [number, number];
+  /** Unit grids outside [min, max] m² get an error (default [500, 250000]). */
+  areaErrorM2?: [number, number];
+  /** Interior angles (degrees) below this are spike warnings (default 1). */
+  spikeAngleDeg?: number;
+}
+
+/** Options of `new Planner(city, options)`. */
+export interface PlanOptions {
+  /** Allow new grids to take codes retired earlier (default false). */
+  reuseRetiredCodes?: boolean;
+  /** How far (m) a grid may stick out of its parent (default 1). */
+  parentToleranceM?: number;
+  /** Thresholds of the validation run on the touched regions. */
+  validate?: ValidateOptions;
+}
+
+/** One validation finding. */
+export interface Finding {
+  /** bad_coordinate, ring_too_short, ring_not_closed, spike, self_intersection, overlap, gap,
+   *  outside_parent, unknown_parent, no_parent, sliver, area_out_of_range, code_format,
+   *  duplicate_code, code_prefix, serial_order. */
+  kind: string;
+  severity: "error" | "warning";
+  /** The codes involved (the feature's own first; both for overlaps; the parent for gaps). */
+  codes: string[];
+  level: string;
+  /** Index of the feature in its level's input, when one feature is concerned. */
+  feature: number | null;
+  message: string;
+  /** Where (a GeoJSON geometry, WGS84), when known. */
+  geometry: object | null;
+  /** The measured quantity (area m², thinness, angle °), when there is one. */
+  value: number | null;
+}
+
+/** What `validateGeoJSON` and `Preview.report` return. */
+export interface ValidationReport {
+  /** No error finding. */
+  valid: boolean;
+  errors: number;
+  warnings: number;
+  /** Level names, top first. */
+  levels: string[];
+  /** Number of features checked per level. */
+  features: number[];
+  /** Errors first, then by level, kind and codes. */
+  findings: Finding[];
+}
+
+/** What an edit set does to the codes. */
+export interface CodeChanges {
+  /** New codes (a split's parts in reading order: north→south, west→east). */
+  created: string[];
+  /** Codes removed (never handed out again unless `reuseRetiredCodes`). */
+  retired: string[];
+  /** Codes kept whose shape or parent changed. */
+  changed: string[];
+  /** Codes kept whose border only gained a vertex from a neighbour's edit. */
+  stitched: string[];
+}
+
+/** One region that differs between two versions. */
+export interface RegionChange {
+  change: "added" | "removed" | "changed";
+  code: string;
+  level: string;
+  before_m2: number | null;
+  after_m2: number | null;
+  /** Changed: the shape differs. */
+  shape: boolean;
+  parent_before: string | null;
+  name_before: string | null;
+}
+
+/** A point whose grid changes. */
+export interface OwnerChange {
+  id: string;
+  before: string | null;
+  after: string | null;
+}
+
+/** The impact report of a preview (the JSON of `wangge edit --format json`). */
+export interface ImpactReport {
+  base_version: number;
+  valid: boolean;
+  codes: CodeChanges;
+  regions: { regions: RegionChange[] };
+  assets: OwnerChange[];
+  resources: OwnerChange[];
+  home_grids: { id: string; grid: string; effect: "retired" | "reshaped" }[];
+  cases: OwnerChange[];
+  report: { levels: string[]; features: number[]; findings: Finding[] };
+}
+
+/** Case points for `Preview.impact`: ids default to row numbers, crs to "wgs84". */
+export interface CasePoints {
+  ids?: (string | number)[];
+  lngs: number[] | Float64Array;
+  lats: number[] | Float64Array;
+  crs?: CrsName;
+}
+
+/** One version of a `Planner`. */
+export interface VersionInfo {
+  number: number;
+  /** The version it was made from (null for version 1). */
+  parent: number | null;
+  note: string;
+  /** The edits that made it (empty for version 1 and rollbacks). */
+  edits: EditSpec[];
+  regionCount: number;
+  /** Every code retired up to this version. */
+  retired: string[];
 }
 "#;

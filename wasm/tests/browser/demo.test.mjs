@@ -1,11 +1,13 @@
 // The demo in headless Chromium: a click on a known point must show the grid and department the
-// Rust CLI computed for it at build time (build/expect/demo.json); so must the GCJ-02 input.
+// Rust CLI computed for it at build time (build/expect/demo.json); so must the GCJ-02 input; the
+// "split this grid" action must preview the codes `wangge edit` gives and redraw after commit.
 // Screenshots go to build/test-output/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { build, json } from "../helpers.mjs";
+import { build, json, root } from "../helpers.mjs";
 import { openDemo } from "./browser.mjs";
 
 const expected = json(join(build, "expect/demo.json"));
@@ -80,4 +82,41 @@ test("the benchmark panel runs, and locateMany agrees with turf + flatbush in th
   await page.click("#bench-run");
   await page.waitForFunction(() => /M\/s/.test(document.getElementById("bench-out").textContent), null, { timeout: 120_000 });
   assert.match(await page.textContent("#bench-out"), /1,000,000 points/);
+});
+
+test("split this grid: the preview shows the CLI's new codes; commit redraws the grid layer", async () => {
+  const { page } = demo;
+  await page.fill("#gcj", `${expected.gcj02[0]}, ${expected.gcj02[1]}`);
+  await page.click("#gcj-form button");
+  await assertPanel(page);
+  assert.equal(await page.isEnabled("#split-btn"), true);
+  await page.click("#split-btn");
+  await page.waitForSelector("#split-out:not([hidden]) #split-status[data-valid]");
+  assert.equal(await page.getAttribute("#split-status", "data-valid"), "true", await page.textContent("#split-status"));
+  const created = await page.locator("#split-created li code").allTextContents();
+  // The same edit through the Rust CLI on the same snapshot.
+  const edits = await page.evaluate(() => window.wanggeDemo.lastEdits);
+  assert.equal(edits[0].grid, expected.grid);
+  const file = join(out, "demo-split.json");
+  writeFileSync(file, JSON.stringify(edits));
+  const rust = JSON.parse(execFileSync(join(root, "target/release/wangge"),
+    ["edit", "--city", join(build, "data/wuhan.wgg"), "--edits", file, "--format", "json"], { encoding: "utf8" }));
+  assert.equal(rust.valid, true);
+  assert.deepEqual(created, rust.codes.created);
+  assert.equal(created.length, 2);
+  await page.screenshot({ path: join(out, "demo-split-preview.png") });
+  await page.click("#split-commit");
+  await page.waitForFunction(() => document.getElementById("version").textContent === "version 2");
+  const grids = await page.evaluate(async () => {
+    const data = await window.wanggeDemo.map.getSource("grid").getData();
+    return data.features.map((f) => f.properties.code);
+  });
+  for (const c of created) assert.ok(grids.includes(c), `${c} drawn`);
+  assert.ok(!grids.includes(expected.grid), "the split grid is gone from the layer");
+  // The panel answers from the new version: the click point lies on the cut, owned by one part.
+  assert.ok(created.includes(await page.textContent('#chain li[data-level="grid"] code')));
+  assert.equal(await page.getAttribute("#split-out", "hidden"), "");
+  await page.screenshot({ path: join(out, "demo-split-committed.png") });
+  assert.deepEqual(demo.errors, []);
+  assert.deepEqual(demo.offsite, []);
 });
