@@ -96,11 +96,21 @@ Case statistics and H3 (``wangge.analytics``, ``wangge.plot``)
     :func:`h3_cover_level` (ids as PyPI ``h3`` writes them). Pictures:
     :func:`wangge.plot.choropleth` (any per-region figure) and :func:`wangge.plot.h3_heatmap`.
 
+Repeat-case hot spots (``wangge.hotspots``)
+    :func:`hotspots` groups cases of one category within R metres and T days into clusters
+    (反复发生案件) and ranks the regions of every level and the assets by repeats.
+
+Planner tools (``wangge.plan``)
+    :func:`validate` reports everything wrong with a partition (overlaps, gaps, slivers,
+    codes …); :class:`History` previews edit sets (split, merge, reshape, reassign,
+    replace) with their impact, commits them as immutable versions, rolls back, saves and
+    loads; :func:`diff` compares two cities.
+
 Errors
     Every error from the library is a :class:`WanggeError` (a ``ValueError``), or one of its
     subclasses: :class:`GeometryError`, :class:`HierarchyError`, :class:`CodeError`,
-    :class:`DataError`, :class:`ManifestError`, :class:`SnapshotError`, :class:`FileError`
-    (also an ``OSError``) and :class:`UnknownIdError` (also a ``KeyError``).
+    :class:`DataError`, :class:`ManifestError`, :class:`SnapshotError`, :class:`EditError`,
+    :class:`VersionError`, :class:`FileError` (also an ``OSError``) and :class:`UnknownIdError` (also a ``KeyError``).
 """
 
 from ._wangge import (
@@ -112,6 +122,7 @@ from ._wangge import (
     DataError,
     DispatchResult,
     Dispatcher,
+    EditError,
     FileError,
     GeometryError,
     HierarchyError,
@@ -120,11 +131,13 @@ from ._wangge import (
     Region,
     SnapshotError,
     UnknownIdError,
+    VersionError,
     WanggeError,
     __version__,
 )
-from . import plot
+from . import plan, plot
 from .analytics import (
+    Hotspots,
     case_stats,
     h3_cells,
     h3_counts,
@@ -132,6 +145,17 @@ from .analytics import (
     h3_cover_level,
     h3_geojson,
     h3_hexagons,
+    hotspots,
+)
+from .plan import (
+    Diff,
+    History,
+    ImpactReport,
+    Preview,
+    ValidationReport,
+    Version,
+    diff,
+    validate,
 )
 
 #: CRS names accepted by every ``crs=`` argument (case-insensitive; EPSG:4326/4490 and the
@@ -146,24 +170,37 @@ __all__ = [
     "City",
     "CodeError",
     "DataError",
+    "Diff",
     "DispatchResult",
     "Dispatcher",
+    "EditError",
     "FileError",
     "GeometryError",
     "HierarchyError",
+    "History",
+    "Hotspots",
+    "ImpactReport",
     "Located",
     "ManifestError",
+    "Preview",
     "Region",
     "SnapshotError",
     "UnknownIdError",
+    "ValidationReport",
+    "Version",
+    "VersionError",
     "WanggeError",
     "__version__",
     "case_stats",
+    "diff",
     "h3_cells",
     "h3_counts",
     "h3_cover",
     "h3_cover_level",
     "h3_geojson",
     "h3_hexagons",
+    "hotspots",
+    "plan",
     "plot",
+    "validate",
 ]

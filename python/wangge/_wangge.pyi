@@ -24,17 +24,26 @@ __all__ = [
     "City",
     "CodeError",
     "DataError",
+    "Diff",
     "DispatchResult",
     "Dispatcher",
+    "EditError",
     "FileError",
     "GeometryError",
     "HierarchyError",
+    "History",
+    "Hotspots",
+    "ImpactReport",
     "Located",
     "ManifestError",
     "NO_OWNER",
+    "Preview",
     "Region",
     "SnapshotError",
     "UnknownIdError",
+    "ValidationReport",
+    "Version",
+    "VersionError",
     "WanggeError",
     "__version__",
     "_locate_native_seconds",
@@ -42,11 +51,15 @@ __all__ = [
     "case_columns",
     "case_stats_columns",
     "case_stats_csv",
+    "diff",
     "h3_aggregate",
     "h3_cells",
     "h3_cover",
     "h3_cover_level",
     "h3_hexagons",
+    "hotspots_columns",
+    "hotspots_csv",
+    "validate_geojson",
 ]
 
 __version__: str
@@ -86,6 +99,14 @@ class ManifestError(WanggeError):
 
 class SnapshotError(WanggeError):
     """Corrupt, truncated, foreign or other-version snapshot bytes."""
+
+class EditError(WanggeError):
+    """A planner edit cannot be applied (unknown or retired code, a line missing its grid,
+    grids of different communities, a code in use, an edited city that does not build)."""
+
+class VersionError(WanggeError):
+    """A planner version operation was refused (unknown version, a preview with errors or
+    made on a version no longer current, an unreadable history file)."""
 
 class FileError(WanggeError, OSError):
     """A file could not be read or written (also an OSError)."""
@@ -660,3 +681,261 @@ def h3_cover_level(
     city: City, level: Union[str, int], res: int
 ) -> Tuple[npt.NDArray[np.int64], List[str]]:
     """The H3 cover of every region of a level: (region ids, h3 ids), one pair per cell."""
+
+@final
+class Hotspots:
+    """What a hot-spot search found: clusters, region and asset rankings, bad rows."""
+
+    @property
+    def radius_m(self) -> float:
+        """The radius, metres."""
+    @property
+    def days(self) -> float:
+        """The window, days."""
+    @property
+    def min_cases(self) -> int:
+        """Smallest cluster reported."""
+    @property
+    def rows(self) -> int:
+        """Data rows read (good and bad)."""
+    @property
+    def cases(self) -> int:
+        """Cases considered (good rows)."""
+    @property
+    def repeat_cases(self) -> int:
+        """Cases in reported clusters."""
+    @property
+    def outside_repeat_cases(self) -> int:
+        """Repeat cases no region owns."""
+    @property
+    def levels(self) -> List[str]:
+        """The level names (top first), for ``regions()``."""
+    def clusters(self) -> Any:
+        """The clusters as a DataFrame indexed by cluster id (rank, from 1)."""
+    def regions(self, level: Union[str, int]) -> Any:
+        """One level's regions ranked by repeat cases (a DataFrame indexed by region id)."""
+    def assets_ranking(self) -> Any:
+        """With a dispatcher: assets ranked by repeat cases (a DataFrame); else None."""
+    def problems(self) -> Any:
+        """The bad rows left out: row, line (CSV only), column, value, reason."""
+    def to_dict(self) -> Dict[str, Any]:
+        """The whole report as a dict."""
+    def to_geojson(self) -> Dict[str, Any]:
+        """The clusters as a GeoJSON FeatureCollection (dict)."""
+    def __len__(self) -> int: ...
+
+def hotspots_csv(
+    source: _Source,
+    path: _Path,
+    radius_m: float,
+    days: float,
+    *,
+    min_cases: int = 2,
+    columns: _Columns = None,
+    crs: _Crs = "wgs84",
+    skip_invalid: bool = False,
+    chunk_rows: Optional[int] = None,
+) -> Hotspots:
+    """Reads a case CSV and finds its repeat-case hot spots."""
+
+def hotspots_columns(
+    source: _Source,
+    table: Dict[str, _TypedColumn],
+    radius_m: float,
+    days: float,
+    *,
+    source_name: str = "DataFrame",
+    min_cases: int = 2,
+    columns: _Columns = None,
+    crs: _Crs = "wgs84",
+    skip_invalid: bool = False,
+) -> Hotspots:
+    """Finds the hot spots of an in-memory case table of typed columns."""
+
+@final
+class ValidationReport:
+    """Everything found by a validation run or in a preview's neighbourhood."""
+
+    @property
+    def valid(self) -> bool:
+        """True when no finding is an error."""
+    @property
+    def errors(self) -> int:
+        """Number of error findings."""
+    @property
+    def warnings(self) -> int:
+        """Number of warning findings."""
+    @property
+    def levels(self) -> List[str]:
+        """Level names, top first."""
+    @property
+    def features(self) -> List[int]:
+        """Features checked per level."""
+    @property
+    def findings(self) -> List[Dict[str, Any]]:
+        """The findings as dicts, errors first."""
+    def to_dict(self) -> Dict[str, Any]:
+        """The report as a dict."""
+    def to_json(self) -> str:
+        """The report as JSON text."""
+    def to_text(self) -> str:
+        """A summary and one line per finding."""
+    def to_geojson(self) -> Dict[str, Any]:
+        """One GeoJSON Feature per finding (dict)."""
+    def __len__(self) -> int: ...
+
+def validate_geojson(
+    levels: _Levels,
+    *,
+    code_property: _PerLevel = None,
+    name_property: _PerLevel = None,
+    parent_property: _PerLevel = None,
+    crs: _Crs = "wgs84",
+    code_scheme: Optional[str] = None,
+    options: Optional[Dict[str, Any]] = None,
+) -> ValidationReport:
+    """Validates levels given as in ``City.from_geojson``."""
+
+_Edits = Union[str, Mapping[str, Any], Sequence[Mapping[str, Any]]]
+
+@final
+class Version:
+    """One committed version: an immutable city and how it came to be."""
+
+    @property
+    def number(self) -> int:
+        """1 for the first version, +1 per commit or rollback."""
+    @property
+    def parent(self) -> Optional[int]:
+        """The version it was made from (None for the first)."""
+    @property
+    def city(self) -> City:
+        """Its city (shared)."""
+    @property
+    def edits(self) -> List[Dict[str, Any]]:
+        """The edits that made it from its parent."""
+    @property
+    def note(self) -> str:
+        """The note given at commit."""
+    @property
+    def retired(self) -> List[str]:
+        """Every code retired up to this version, sorted."""
+
+@final
+class Diff:
+    """The regions that differ between two cities, by code."""
+
+    @property
+    def counts(self) -> Dict[str, int]:
+        """``{"added": n, "removed": n, "changed": n}``."""
+    @property
+    def regions(self) -> List[Dict[str, Any]]:
+        """One dict per region that differs."""
+    def to_dict(self) -> Dict[str, Any]:
+        """The diff as a dict."""
+    def to_json(self) -> str:
+        """The diff as JSON text."""
+    def to_text(self) -> str:
+        """A readable summary."""
+    def to_geojson(self) -> Dict[str, Any]:
+        """The regions that differ as a FeatureCollection (dict)."""
+    def __len__(self) -> int: ...
+
+@final
+class ImpactReport:
+    """Everything a planner looks at before committing."""
+
+    @property
+    def valid(self) -> bool:
+        """No error finding: the edits can be committed."""
+    def to_dict(self) -> Dict[str, Any]:
+        """The report as a dict."""
+    def to_json(self) -> str:
+        """The report as JSON text."""
+    def to_text(self) -> str:
+        """A readable summary."""
+    def to_geojson(self) -> Dict[str, Any]:
+        """Region changes and findings as a FeatureCollection (dict)."""
+
+@final
+class Preview:
+    """An edit set applied to a version, not committed."""
+
+    @property
+    def valid(self) -> bool:
+        """True when ``History.commit`` accepts it."""
+    @property
+    def base_version(self) -> int:
+        """The version the edits were applied to."""
+    @property
+    def edits(self) -> List[Dict[str, Any]]:
+        """The edits, as dicts."""
+    @property
+    def report(self) -> ValidationReport:
+        """Findings about the touched regions and their parents."""
+    @property
+    def codes(self) -> Dict[str, List[str]]:
+        """Codes created, retired, changed and stitched."""
+    @property
+    def city(self) -> City:
+        """The candidate city."""
+    @property
+    def envelope(self) -> Optional[Tuple[float, float, float, float]]:
+        """Bounding box of everything the edits touched."""
+    def diff(self) -> Diff:
+        """How the candidate differs from its base."""
+    def impact(
+        self,
+        dispatcher: Optional[Dispatcher] = None,
+        cases: Any = None,
+        *,
+        crs: _Crs = "wgs84",
+    ) -> ImpactReport:
+        """The impact report (assets, resources, home grids and cases that change grid)."""
+    def to_geojson(self) -> Dict[str, Any]:
+        """Region changes and findings as a FeatureCollection (dict)."""
+
+@final
+class History:
+    """The versions of one city."""
+
+    def __new__(
+        cls,
+        city: City,
+        *,
+        reuse_retired_codes: bool = False,
+        parent_tolerance_m: float = 1.0,
+        validate: Optional[Dict[str, Any]] = None,
+    ) -> History: ...
+    @staticmethod
+    def load(
+        dir: _Path,
+        *,
+        reuse_retired_codes: bool = False,
+        parent_tolerance_m: float = 1.0,
+        validate: Optional[Dict[str, Any]] = None,
+    ) -> History:
+        """Loads a history saved by ``save``."""
+    def save(self, dir: _Path) -> None:
+        """Saves every version into ``dir``."""
+    @property
+    def options(self) -> Dict[str, Any]:
+        """The options edits are checked with."""
+    @property
+    def current(self) -> Version:
+        """The current version."""
+    def version(self, number: int) -> Optional[Version]:
+        """Version ``number``, or None."""
+    @property
+    def versions(self) -> List[Version]:
+        """Every version, oldest first."""
+    def preview(self, edits: _Edits) -> Preview:
+        """Applies an edit set to the current version without committing."""
+    def commit(self, preview: Preview, note: str = "") -> Version:
+        """Makes a valid preview the current version."""
+    def rollback(self, number: int, note: str = "") -> Version:
+        """Makes version ``number``'s city current again, as a new version."""
+    def __len__(self) -> int: ...
+
+def diff(old: City, new: City) -> Diff:
+    """Compares two cities region by region (matched by code)."""

@@ -42,10 +42,11 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from . import _wangge
-from ._wangge import CaseStats, City, Dispatcher
+from ._wangge import CaseStats, City, Dispatcher, Hotspots
 
 __all__ = [
     "CaseStats",
+    "Hotspots",
     "case_stats",
     "h3_cells",
     "h3_counts",
@@ -53,6 +54,7 @@ __all__ = [
     "h3_cover_level",
     "h3_geojson",
     "h3_hexagons",
+    "hotspots",
 ]
 
 _TEXT_ROLES = {"id", "category", "status", "department"}
@@ -164,6 +166,64 @@ def case_stats(
     pd = _pandas("case_stats on a DataFrame")
     table = _columns_of(cases, columns, pd)
     return _wangge.case_stats_columns(city, table, source_name="DataFrame", **options)
+
+
+def hotspots(
+    city: Union[City, Dispatcher],
+    cases: Any,
+    radius_m: float,
+    days: float,
+    *,
+    min_cases: int = 2,
+    crs: str = "wgs84",
+    skip_invalid: bool = False,
+    columns: Optional[Mapping[str, str]] = None,
+    chunk_rows: Optional[int] = None,
+) -> Hotspots:
+    """Repeat-case hot spots (反复发生案件): cases of the same category within ``radius_m``
+    metres (geodesic, WGS84) and ``days`` days of each other, joined into clusters (single
+    linkage: a chain of such links is one cluster); clusters of at least ``min_cases`` cases
+    are reported. The rule and the ranking are in the Rust docs of
+    ``wangge::analytics::hotspots``.
+
+    ``city``: a :class:`City`, or a :class:`Dispatcher` (categories are checked against its
+    code table, and repeat cases of component classes are attributed to the nearest asset of
+    their class within ``radius_m``). ``cases``: a CSV path (read in chunks), a DataFrame /
+    GeoDataFrame or a mapping of arrays with ``lon``, ``lat``, ``category`` and
+    ``reported_at`` columns (rename with ``columns``), coordinates in ``crs``.
+
+    Returns a :class:`Hotspots`: ``.clusters()`` (a DataFrame by cluster id), ``.regions(level)``
+    (regions ranked by repeat cases), ``.assets_ranking()``, ``.problems()``, ``.to_dict()``,
+    ``.to_geojson()``. Runs in parallel with the GIL released.
+
+    >>> import wangge, pandas as pd
+    >>> city = wangge.City.from_manifest("data/wuhan.toml")
+    >>> df = pd.DataFrame({"lon": [114.2712, 114.2713, 114.2714, 114.30],
+    ...                    "lat": [30.5851, 30.5851, 30.5851, 30.60],
+    ...                    "category": ["0103", "0103", "0103", "0103"],
+    ...                    "reported_at": ["2025-06-01", "2025-06-04", "2025-06-20", "2025-06-02"]})
+    >>> spots = wangge.hotspots(city, df, radius_m=30, days=7, crs="gcj02")
+    >>> clusters = spots.clusters()
+    >>> len(clusters), list(clusters.loc[1, "rows"])        # rows 0 and 1: 10 m, 3 days apart
+    (1, [0, 1])
+    >>> int(spots.regions("district")["repeat_cases"].iloc[0])
+    2
+    """
+    options = dict(
+        min_cases=min_cases,
+        crs=crs,
+        skip_invalid=skip_invalid,
+        columns=dict(columns) if columns else None,
+    )
+    if isinstance(cases, (str, os.PathLike)):
+        return _wangge.hotspots_csv(
+            city, os.fspath(cases), radius_m, days, chunk_rows=chunk_rows, **options
+        )
+    pd = _pandas("hotspots on a DataFrame")
+    table = _columns_of(cases, columns, pd)
+    return _wangge.hotspots_columns(
+        city, table, radius_m, days, source_name="DataFrame", **options
+    )
 
 
 def h3_cells(lon: Any, lat: Any = None, res: int = 9, *, crs: str = "wgs84") -> list:

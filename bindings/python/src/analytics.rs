@@ -28,13 +28,13 @@ use wangge::{Error, RegionId};
 
 /// What a case table is joined with: a bare city (departments from the `department` column
 /// only) or a dispatcher (its code table checks categories, its rule names departments).
-enum Source {
+pub(crate) enum Source {
     City(Arc<wangge::City>),
     Dispatcher(Arc<CoreDispatcher>),
 }
 
 impl Source {
-    fn of(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
+    pub(crate) fn of(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
         if let Ok(c) = obj.cast::<City>() {
             return Ok(Source::City(c.get().inner.clone()));
         }
@@ -47,7 +47,7 @@ impl Source {
         )))
     }
 
-    fn city(&self) -> Arc<wangge::City> {
+    pub(crate) fn city(&self) -> Arc<wangge::City> {
         match self {
             Source::City(c) => c.clone(),
             Source::Dispatcher(d) => d.city().clone(),
@@ -63,7 +63,7 @@ impl Source {
 }
 
 /// The case table's column names: the core's defaults, with `overrides` (role → name).
-fn case_columns(overrides: Option<BTreeMap<String, String>>) -> PyResult<CaseColumns> {
+pub(crate) fn case_columns(overrides: Option<BTreeMap<String, String>>) -> PyResult<CaseColumns> {
     let mut c = CaseColumns::default();
     for (role, name) in overrides.unwrap_or_default() {
         let slot = match role.as_str() {
@@ -190,13 +190,13 @@ pub fn case_stats_csv(
 
 /// One typed column as the Python package passes it: `("number", float64 array)`,
 /// `("time", int64 seconds, NaT = i64::MIN)` or `("text", int64 codes, list of str)`.
-enum Column<'py> {
+pub(crate) enum Column<'py> {
     Number(PyReadonlyArray1<'py, f64>),
     Time(PyReadonlyArray1<'py, i64>),
     Text(PyReadonlyArray1<'py, i64>, Vec<String>),
 }
 
-fn column<'py>(name: &str, spec: &Bound<'py, PyAny>) -> PyResult<Column<'py>> {
+pub(crate) fn column<'py>(name: &str, spec: &Bound<'py, PyAny>) -> PyResult<Column<'py>> {
     let bad = || {
         PyTypeError::new_err(format!(
             "column {name:?}: expected (\"number\", float64 array), (\"time\", int64 array) or \
@@ -227,9 +227,43 @@ fn column<'py>(name: &str, spec: &Bound<'py, PyAny>) -> PyResult<Column<'py>> {
     }
 }
 
-fn slice<'a, T: numpy::Element>(a: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a [T]> {
+pub(crate) fn slice<'a, T: numpy::Element>(a: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a [T]> {
     a.as_slice()
         .map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// The typed columns of a table as the Python package passes them (`{name: spec}`).
+pub(crate) fn typed_columns<'py>(
+    table: &Bound<'py, PyDict>,
+) -> PyResult<Vec<(String, Column<'py>)>> {
+    let mut held = Vec::new();
+    for (k, v) in table.iter() {
+        let name: String = k
+            .extract()
+            .map_err(|_| PyTypeError::new_err("column names must be str"))?;
+        let c = column(&name, &v)?;
+        held.push((name, c));
+    }
+    Ok(held)
+}
+
+/// The core's view of [`typed_columns`] (borrowing the arrays).
+pub(crate) fn column_values<'a>(
+    held: &'a [(String, Column<'_>)],
+) -> PyResult<Vec<(String, Values<'a>)>> {
+    let mut values = Vec::with_capacity(held.len());
+    for (name, c) in held {
+        let v = match c {
+            Column::Number(a) => Values::Number(slice(a)?),
+            Column::Time(a) => Values::Time(slice(a)?),
+            Column::Text(a, names) => Values::Text {
+                codes: slice(a)?,
+                names,
+            },
+        };
+        values.push((name.clone(), v));
+    }
+    Ok(values)
 }
 
 /// Aggregates an in-memory case table given as typed columns (`wangge.case_stats` with a
@@ -251,26 +285,8 @@ pub fn case_stats_columns(
 ) -> PyResult<CaseStats> {
     let source = Source::of(source)?;
     let options = options(columns, crs, h3_res, indicators, skip_invalid, chunk_rows)?;
-    let mut held = Vec::new();
-    for (k, v) in table.iter() {
-        let name: String = k
-            .extract()
-            .map_err(|_| PyTypeError::new_err("column names must be str"))?;
-        let c = column(&name, &v)?;
-        held.push((name, c));
-    }
-    let mut values = Vec::with_capacity(held.len());
-    for (name, c) in &held {
-        let v = match c {
-            Column::Number(a) => Values::Number(slice(a)?),
-            Column::Time(a) => Values::Time(slice(a)?),
-            Column::Text(a, names) => Values::Text {
-                codes: slice(a)?,
-                names,
-            },
-        };
-        values.push((name.clone(), v));
-    }
+    let held = typed_columns(table)?;
+    let values = column_values(&held)?;
     let stats = errors::detach(py, || {
         let table = CaseTable::new(source_name, values)?;
         source.analyst().case_stats_table(&table, &options)

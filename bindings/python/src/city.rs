@@ -186,37 +186,14 @@ impl City {
         parent_tolerance_m: f64,
         check_validity: bool,
     ) -> PyResult<City> {
-        let crs = coords::crs(crs)?;
-        let geo = py.import("wangge._geo")?;
-        let pathlike = py.import("os")?.getattr("PathLike")?;
-        let mut sources = Vec::new();
-        for (k, (name, obj)) in level_items(levels)?.into_iter().enumerate() {
-            let what = format!("level {name:?}");
-            let text = if obj.is_instance(&pathlike)? {
-                Source::File(obj.extract::<PathBuf>()?)
-            } else {
-                Source::Text(
-                    geo.call_method1("feature_collection_text", (&obj, &what))?
-                        .extract()?,
-                )
-            };
-            let props = PropertyNames {
-                code: per_level(code_property, &name, "code_property")?
-                    .unwrap_or_else(|| "code".into()),
-                name: Some(
-                    per_level(name_property, &name, "name_property")?
-                        .unwrap_or_else(|| "name".into()),
-                ),
-                // The top level has no parents: the option applies below it.
-                parent: per_level(parent_property.filter(|_| k > 0), &name, "parent_property")?,
-            };
-            sources.push(LevelSource {
-                name,
-                text,
-                props,
-                crs,
-            });
-        }
+        let sources = geojson_sources(
+            py,
+            levels,
+            code_property,
+            name_property,
+            parent_property,
+            coords::crs(crs)?,
+        )?;
         let options = options(code_scheme, parent_tolerance_m, check_validity)?;
         build_city(py, sources, options)
     }
@@ -478,13 +455,13 @@ impl City {
 }
 
 /// Where one level's GeoJSON comes from.
-enum Source {
+pub(crate) enum Source {
     Text(String),
     File(PathBuf),
 }
 
-/// One level for [`build_city`].
-struct LevelSource {
+/// One level for [`build_city`] and [`read_levels`].
+pub(crate) struct LevelSource {
     name: String,
     text: Source,
     props: PropertyNames,
@@ -569,6 +546,82 @@ fn options(
     ))
 }
 
+/// The levels of `City.from_geojson` (and `wangge.validate`): a dict `{level name: source}`
+/// or `(name, source)` pairs, each source GeoJSON text, a path, a mapping, features or a
+/// `__geo_interface__` object; property names as one string or a dict by level.
+pub(crate) fn geojson_sources(
+    py: Python<'_>,
+    levels: &Bound<'_, PyAny>,
+    code_property: Option<&Bound<'_, PyAny>>,
+    name_property: Option<&Bound<'_, PyAny>>,
+    parent_property: Option<&Bound<'_, PyAny>>,
+    crs: Crs,
+) -> PyResult<Vec<LevelSource>> {
+    let geo = py.import("wangge._geo")?;
+    let pathlike = py.import("os")?.getattr("PathLike")?;
+    let mut sources = Vec::new();
+    for (k, (name, obj)) in level_items(levels)?.into_iter().enumerate() {
+        let what = format!("level {name:?}");
+        let text = if obj.is_instance(&pathlike)? {
+            Source::File(obj.extract::<PathBuf>()?)
+        } else {
+            Source::Text(
+                geo.call_method1("feature_collection_text", (&obj, &what))?
+                    .extract()?,
+            )
+        };
+        let props = PropertyNames {
+            code: per_level(code_property, &name, "code_property")?
+                .unwrap_or_else(|| "code".into()),
+            name: Some(
+                per_level(name_property, &name, "name_property")?.unwrap_or_else(|| "name".into()),
+            ),
+            // The top level has no parents: the option applies below it.
+            parent: per_level(parent_property.filter(|_| k > 0), &name, "parent_property")?,
+        };
+        sources.push(LevelSource {
+            name,
+            text,
+            props,
+            crs,
+        });
+    }
+    Ok(sources)
+}
+
+/// Reads every level with the core's GeoJSON reader (call with the GIL released).
+pub(crate) fn read_levels(sources: Vec<LevelSource>) -> wangge::Result<Vec<LevelInput>> {
+    let converter = Converter::default();
+    let mut levels = Vec::with_capacity(sources.len());
+    for s in sources {
+        let (source_name, text) = match s.text {
+            Source::Text(t) => (format!("level {:?}", s.name), t),
+            Source::File(p) => {
+                let text = std::fs::read_to_string(&p).map_err(|e| Error::Io {
+                    path: p.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+                (p.display().to_string(), text)
+            }
+        };
+        let regions = read_level(&source_name, &text, &s.name, &s.props, s.crs, &converter)?;
+        levels.push(LevelInput {
+            name: s.name,
+            regions,
+        });
+    }
+    Ok(levels)
+}
+
+/// The code scheme the codes of `levels` follow ([`CodeScheme::infer`]).
+pub(crate) fn infer_scheme(levels: &[LevelInput]) -> CodeScheme {
+    CodeScheme::infer(
+        levels
+            .iter()
+            .flat_map(|l| l.regions.iter().map(|r| r.code.as_str())),
+    )
+}
+
 /// Reads every level with the core's GeoJSON reader and builds the city (GIL released).
 fn build_city(
     py: Python<'_>,
@@ -576,31 +629,9 @@ fn build_city(
     (scheme, mut options): (Option<CodeScheme>, BuildOptions),
 ) -> PyResult<City> {
     let city = errors::detach(py, move || {
-        let converter = Converter::default();
-        let mut levels = Vec::with_capacity(sources.len());
-        for s in sources {
-            let (source_name, text) = match s.text {
-                Source::Text(t) => (format!("level {:?}", s.name), t),
-                Source::File(p) => {
-                    let text = std::fs::read_to_string(&p).map_err(|e| Error::Io {
-                        path: p.display().to_string(),
-                        reason: e.to_string(),
-                    })?;
-                    (p.display().to_string(), text)
-                }
-            };
-            let regions = read_level(&source_name, &text, &s.name, &s.props, s.crs, &converter)?;
-            levels.push(LevelInput {
-                name: s.name,
-                regions,
-            });
-        }
+        let levels = read_levels(sources)?;
         if scheme.is_none() {
-            options.code_scheme = CodeScheme::infer(
-                levels
-                    .iter()
-                    .flat_map(|l| l.regions.iter().map(|r| r.code.as_str())),
-            );
+            options.code_scheme = infer_scheme(&levels);
         }
         wangge::City::build(levels, &options)
     })?;

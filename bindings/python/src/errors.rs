@@ -12,11 +12,15 @@
 //!     │                                generator failures, case tables (missing column, bad row)
 //!     ├── ManifestError                unreadable or inconsistent manifests
 //!     ├── SnapshotError                corrupt, truncated or foreign snapshot bytes
+//!     ├── EditError                    a planner edit cannot be applied (unknown code, a line
+//!     │                                missing its grid, grids of different communities …)
+//!     ├── VersionError                 a planner version operation was refused (unknown
+//!     │                                version, stale or invalid preview, bad history file)
 //!     ├── FileError (also OSError)     a file could not be read or written
 //!     └── UnknownIdError (also KeyError)  an unknown asset / resource / department id
 //! ```
 //! Bad query input (unknown CRS names, arrays of different lengths, unusable points) raises
-//! `WanggeError` itself.
+//! `WanggeError` itself, as does a parameter out of its range (a hot-spot radius ≤ 0).
 
 use pyo3::exceptions::{PyKeyError, PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -67,6 +71,22 @@ pyo3::create_exception!(
     SnapshotError,
     WanggeError,
     "Snapshot bytes are corrupt, truncated, from another format version, or not a snapshot."
+);
+
+pyo3::create_exception!(
+    wangge._wangge,
+    EditError,
+    WanggeError,
+    "A planner edit cannot be applied: an unknown or retired code, a line that misses its grid, \
+     grids of different communities, a code already in use, or an edited city that does not \
+     build. The message names the edit's position in its set and its operation."
+);
+pyo3::create_exception!(
+    wangge._wangge,
+    VersionError,
+    WanggeError,
+    "A planner version operation was refused: an unknown version, a preview with errors or made \
+     on a version that is no longer current, or an unreadable history file. Nothing changed."
 );
 
 static FILE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -128,6 +148,8 @@ enum Kind {
     Data,
     Manifest,
     Snapshot,
+    Edit,
+    Version,
     File,
     UnknownId,
 }
@@ -158,6 +180,8 @@ fn kind(e: &Error) -> Kind {
         | Error::BadRow { .. } => Kind::Data,
         Error::Manifest { .. } => Kind::Manifest,
         Error::Snapshot(_) => Kind::Snapshot,
+        Error::Edit { .. } => Kind::Edit,
+        Error::Version(_) => Kind::Version,
         Error::Io { .. } => Kind::File,
         Error::UnknownId { .. } => Kind::UnknownId,
         Error::InvalidPoint { .. } | Error::LengthMismatch { .. } | Error::UnknownCrs(_) => {
@@ -196,6 +220,8 @@ fn with_message(e: &Error, msg: String) -> PyErr {
             Kind::Data => DataError::new_err(msg.clone()),
             Kind::Manifest => ManifestError::new_err(msg.clone()),
             Kind::Snapshot => SnapshotError::new_err(msg.clone()),
+            Kind::Edit => EditError::new_err(msg.clone()),
+            Kind::Version => VersionError::new_err(msg.clone()),
             Kind::File => dynamic(file_error(py)),
             Kind::UnknownId => dynamic(unknown_id_error(py)),
         }
@@ -241,6 +267,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DataError", py.get_type::<DataError>())?;
     m.add("ManifestError", py.get_type::<ManifestError>())?;
     m.add("SnapshotError", py.get_type::<SnapshotError>())?;
+    m.add("EditError", py.get_type::<EditError>())?;
+    m.add("VersionError", py.get_type::<VersionError>())?;
     m.add("FileError", file_error(py)?)?;
     m.add("UnknownIdError", unknown_id_error(py)?)?;
     Ok(())

@@ -9,6 +9,9 @@ mod city;
 mod coords;
 mod dispatch;
 mod errors;
+mod hotspots;
+mod plan;
+mod validate;
 
 use pyo3::prelude::*;
 
@@ -25,6 +28,10 @@ fn _wangge(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(city::locate_native_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(city::panic_for_tests, m)?)?;
     analytics::register(m)?;
+    hotspots::register(m)?;
+    plan::register(m)?;
+    m.add_class::<validate::ValidationReport>()?;
+    m.add_function(wrap_pyfunction!(validate::validate_geojson, m)?)?;
     errors::register(m)?;
     Ok(())
 }
