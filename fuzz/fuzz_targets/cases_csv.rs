@@ -10,7 +10,10 @@ use wangge::City;
 fn city() -> &'static City {
     static CITY: OnceLock<City> = OnceLock::new();
     CITY.get_or_init(|| {
-        let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/fixture/city.toml");
+        let manifest = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/data/fixture/city.toml"
+        );
         City::load(std::path::Path::new(manifest)).expect("the fixture city loads")
     })
 }

@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(kind) = CodeKind::of(text) {
-        assert!(text.bytes().all(|b| b.is_ascii_digit()), "{kind:?} {text:?}");
+        assert!(
+            text.bytes().all(|b| b.is_ascii_digit()),
+            "{kind:?} {text:?}"
+        );
     }
     if let Ok(code) = GridCode::parse(text) {
         assert_eq!(code.as_str(), text);

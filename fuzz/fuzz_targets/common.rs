@@ -15,7 +15,11 @@ pub fn check_locate(city: &City, points: &[(f64, f64)]) {
         let slow = brute.locate(x, y);
         assert_eq!(fast, slow, "locate({x:?}, {y:?})");
         if let Ok(batch) = &batch {
-            assert_eq!(batch[i], slow.unwrap_or(wangge::NO_OWNER), "locate_many[{i}]");
+            assert_eq!(
+                batch[i],
+                slow.unwrap_or(wangge::NO_OWNER),
+                "locate_many[{i}]"
+            );
         }
     }
 }

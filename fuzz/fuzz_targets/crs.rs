@@ -13,12 +13,21 @@ fuzz_target!(|data: [u8; 16]| {
         let (x, y) = c.from_wgs84(crs, lon, lat);
         let (bx, by) = c.to_wgs84(crs, x, y);
         if lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0 {
-            assert!(x.is_finite() && y.is_finite(), "{crs:?} ({lon}, {lat}) -> ({x}, {y})");
-            assert!(bx.is_finite() && by.is_finite(), "{crs:?} back ({x}, {y}) -> ({bx}, {by})");
+            assert!(
+                x.is_finite() && y.is_finite(),
+                "{crs:?} ({lon}, {lat}) -> ({x}, {y})"
+            );
+            assert!(
+                bx.is_finite() && by.is_finite(),
+                "{crs:?} back ({x}, {y}) -> ({bx}, {by})"
+            );
             // Inside mainland China's box the offset applies and the inverse must undo it.
             if (73.0..=135.0).contains(&lon) && (18.0..=54.0).contains(&lat) {
                 let err = (bx - lon).abs().max((by - lat).abs());
-                assert!(err < 1e-8, "{crs:?} round trip of ({lon}, {lat}) off by {err}°");
+                assert!(
+                    err < 1e-8,
+                    "{crs:?} round trip of ({lon}, {lat}) off by {err}°"
+                );
             }
         }
     }

@@ -12,7 +12,13 @@ const STEP: f64 = 0.001 / 64.0;
 
 fn rect(x0: u32, y0: u32, x1: u32, y1: u32) -> Vec<Vec<Vec<[f64; 2]>>> {
     let p = |x: u32, y: u32| [114.0 + f64::from(x) * STEP, 30.0 + f64::from(y) * STEP];
-    vec![vec![vec![p(x0, y0), p(x1, y0), p(x1, y1), p(x0, y1), p(x0, y0)]]]
+    vec![vec![vec![
+        p(x0, y0),
+        p(x1, y0),
+        p(x1, y1),
+        p(x0, y1),
+        p(x0, y0),
+    ]]]
 }
 
 fuzz_target!(|data: &[u8]| {

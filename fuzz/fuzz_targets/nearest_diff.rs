@@ -9,7 +9,12 @@ fuzz_target!(|data: &[u8]| {
     // Points in a ~2 km box around Wuhan from byte pairs; the last pair is the query.
     let pts: Vec<(f64, f64)> = data
         .chunks_exact(2)
-        .map(|c| (114.25 + f64::from(c[0]) * 8e-5, 30.55 + f64::from(c[1]) * 8e-5))
+        .map(|c| {
+            (
+                114.25 + f64::from(c[0]) * 8e-5,
+                30.55 + f64::from(c[1]) * 8e-5,
+            )
+        })
         .collect();
     let Some((&(qx, qy), rest)) = pts.split_last() else {
         return;
@@ -35,7 +40,12 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(got.len(), k.min(rest.len()));
     for (g, b) in got.iter().zip(&brute) {
         // The same distance (within rounding of two implementations); ties may swap ids.
-        assert!((g.distance_m - b.0).abs() <= 1e-6, "{} vs {}", g.distance_m, b.0);
+        assert!(
+            (g.distance_m - b.0).abs() <= 1e-6,
+            "{} vs {}",
+            g.distance_m,
+            b.0
+        );
     }
     let radius = 100.0;
     let mut within: Vec<u32> = index
@@ -50,6 +60,9 @@ fuzz_target!(|data: &[u8]| {
         .map(|b| b.1)
         .collect();
     for e in &expected {
-        assert!(within.binary_search(e).is_ok(), "{e} missing within {radius} m");
+        assert!(
+            within.binary_search(e).is_ok(),
+            "{e} missing within {radius} m"
+        );
     }
 });
