@@ -3,13 +3,15 @@
 //   1. cargo build of bindings/wasm for wasm32-unknown-unknown (profile `wasm-release`,
 //      defined here with --config: release + LTO, one codegen unit, no debug info);
 //   2. wasm-bindgen (the CLI must be exactly the crate's pinned version) into pkg/web (ESM)
-//      and pkg/node (CommonJS), with the generated .d.ts;
+//      and pkg/node (CommonJS), with the generated .d.ts, without the name section;
 //   3. with the `wangge` CLI, into build/ (git-ignored): the Wuhan snapshot and the texts its
 //      dispatcher needs, a snapshot and a GeoJSON export of every tests/conformance dataset,
 //      and the demo test's expected answers (computed by `wangge locate` / `wangge dispatch`);
 //   4. vendor files for the demo: MapLibre GL JS copied from node_modules, and the benchmark
 //      peers (@turf/boolean-point-in-polygon, flatbush) bundled by esbuild.
 // Usage: node build.mjs [--skip-cargo]   (--skip-cargo reuses the last .wasm)
+// Environment: WANGGE_WASM_OPT_LEVEL (default "s"), WANGGE_WASM_KEEP_NAMES=1 (keep the name
+// section, for readable profiles and panic traces).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -48,10 +50,13 @@ if (!skipCargo) {
 const wasm = join(root, "target/wasm32-unknown-unknown/wasm-release/wangge_wasm.wasm");
 
 // --- 2. wasm-bindgen ---------------------------------------------------------------------------
+// The function-name section (≈0.6 MB raw, ≈130 KiB gzipped) only serves stack traces and
+// profiles: dropped unless WANGGE_WASM_KEEP_NAMES=1.
+const nameArgs = process.env.WANGGE_WASM_KEEP_NAMES === "1" ? [] : ["--remove-name-section"];
 for (const [target, dir, type] of [["web", "pkg/web", "module"], ["nodejs", "pkg/node", "commonjs"]]) {
   const out = join(here, dir);
   rmSync(out, { recursive: true, force: true });
-  run("wasm-bindgen", ["--target", target, "--out-dir", out, wasm]);
+  run("wasm-bindgen", ["--target", target, "--out-dir", out, ...nameArgs, wasm]);
   // The package is "type": "module"; the Node build is CommonJS.
   writeFileSync(join(out, "package.json"), JSON.stringify({ type }, null, 2) + "\n");
 }

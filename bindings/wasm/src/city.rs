@@ -164,7 +164,7 @@ impl City {
     #[wasm_bindgen(js_name = fromGeoJSON)]
     pub fn from_geojson(
         #[wasm_bindgen(unchecked_param_type = "GeoJSONLevel[]")] levels: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "BuildOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "BuildOptions")] options: Option<JsValue>,
     ) -> Result<City, JsError> {
         let inputs = levels_from_js(&levels)?;
         let opts: BuildOptionsJs = parse_options(options.as_ref(), "options")?;

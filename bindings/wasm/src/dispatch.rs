@@ -256,7 +256,7 @@ impl Dispatcher {
         lng: f64,
         lat: f64,
         category: &str,
-        #[wasm_bindgen(unchecked_param_type = "DispatchOptions")] opts: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "DispatchOptions")] opts: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
         let o: DispatchOptionsJs = options(opts.as_ref(), "options")?;
         let defaults = DispatchOptions::default();
@@ -304,7 +304,7 @@ impl Dispatcher {
         lng: f64,
         lat: f64,
         k: u32,
-        #[wasm_bindgen(unchecked_param_type = "AssetQueryOptions")] opts: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "AssetQueryOptions")] opts: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
         let (x, y, filter, max) = self.asset_query(lng, lat, opts.as_ref())?;
         let hits = self.inner.assets().nearest(x, y, k as usize, max, &filter);
@@ -320,7 +320,7 @@ impl Dispatcher {
         lng: f64,
         lat: f64,
         radius_m: f64,
-        #[wasm_bindgen(unchecked_param_type = "AssetQueryOptions")] opts: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "AssetQueryOptions")] opts: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
         let (x, y, filter, _) = self.asset_query(lng, lat, opts.as_ref())?;
         if !radius_m.is_finite() || radius_m < 0.0 {

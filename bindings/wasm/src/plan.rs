@@ -110,7 +110,7 @@ impl Planner {
     #[wasm_bindgen(constructor)]
     pub fn new(
         city: &City,
-        #[wasm_bindgen(unchecked_param_type = "PlanOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "PlanOptions")] options: Option<JsValue>,
     ) -> Result<Planner, JsError> {
         let o: PlanOptionsJs = parse_options(options.as_ref(), "options")?;
         let d = PlanOptions::default();
@@ -369,7 +369,7 @@ impl Preview {
     #[wasm_bindgen(unchecked_return_type = "ImpactReport")]
     pub fn impact(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "CasePoints")] cases: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "CasePoints")] cases: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
         to_js(&self.impact_report(None, cases.as_ref())?)
     }
@@ -380,7 +380,7 @@ impl Preview {
     pub fn impact_with(
         &self,
         dispatcher: &Dispatcher,
-        #[wasm_bindgen(unchecked_param_type = "CasePoints")] cases: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "CasePoints")] cases: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
         to_js(&self.impact_report(Some(dispatcher), cases.as_ref())?)
     }
@@ -412,7 +412,7 @@ impl Preview {
 #[wasm_bindgen(js_name = validateGeoJSON, unchecked_return_type = "ValidationReport")]
 pub fn validate_geojson(
     #[wasm_bindgen(unchecked_param_type = "GeoJSONLevel[]")] levels: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "ValidateOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsError> {
     let inputs = levels_from_js(&levels)?;
     let o: ValidateOptionsJs = parse_options(options.as_ref(), "options")?;
