@@ -192,6 +192,19 @@ pub struct AssetSet {
 }
 
 impl AssetSet {
+    /// The same inventory placed in another version of the city (after a planner's commit):
+    /// every asset's region is located again; ids, positions and the index are kept. The grid
+    /// mismatches stay those found at [`AssetSet::build`] (they compare the input's codes).
+    pub fn relocate(&self, city: &City) -> AssetSet {
+        AssetSet {
+            assets: self.assets.map_items(|a| Asset {
+                region: city.locate(a.lon, a.lat).map(|l| l.leaf_id()),
+                ..a.clone()
+            }),
+            mismatches: self.mismatches.clone(),
+        }
+    }
+
     /// Checks, locates and indexes assets. Errors name the asset's input position and id.
     /// Without a city, assets get no region and input grid codes are not checked.
     pub fn build(

@@ -144,6 +144,7 @@ pub struct DispatchResult {
 pub struct Dispatcher {
     city: Arc<City>,
     catalog: Catalog,
+    department_inputs: Vec<DepartmentInput>,
     departments: DepartmentTable,
     assets: AssetSet,
     resources: Arc<ResourcePool>,
@@ -158,15 +159,34 @@ impl Dispatcher {
         assets: Vec<AssetInput>,
         resources: Vec<Resource>,
     ) -> Result<Self> {
+        let department_inputs = departments.clone();
         let departments = DepartmentTable::build(&city, &catalog, departments)?;
         let assets = AssetSet::build(Some(&city), &catalog, assets)?;
         let resources = Arc::new(ResourcePool::new(resources)?);
         Ok(Dispatcher {
             city,
             catalog,
+            department_inputs,
             departments,
             assets,
             resources,
+        })
+    }
+
+    /// The same dispatcher on another version of the city (e.g. [`crate::plan::Version::city`]
+    /// after a commit): departments are checked again against the new regions (a jurisdiction
+    /// naming a retired code is an error naming it), assets are located again, and the live
+    /// resource pool is shared, so position updates reach both. `self` is unchanged.
+    pub fn with_city(&self, city: Arc<City>) -> Result<Dispatcher> {
+        let departments =
+            DepartmentTable::build(&city, &self.catalog, self.department_inputs.clone())?;
+        Ok(Dispatcher {
+            assets: self.assets.relocate(&city),
+            city,
+            catalog: self.catalog.clone(),
+            department_inputs: self.department_inputs.clone(),
+            departments,
+            resources: self.resources.clone(),
         })
     }
 

@@ -45,6 +45,24 @@ impl<T: Positioned> PointSet<T> {
         })
     }
 
+    /// The same set with every item replaced by `f(item)`, which must keep each item's id
+    /// and position (the index is reused, not rebuilt).
+    pub(crate) fn map_items(&self, f: impl Fn(&T) -> T) -> Self
+    where
+        T: Clone,
+    {
+        let items: Vec<T> = self.items.iter().map(&f).collect();
+        debug_assert!(items
+            .iter()
+            .zip(&self.items)
+            .all(|(a, b)| a.id() == b.id() && a.lon_lat() == b.lon_lat()));
+        PointSet {
+            items,
+            by_id: self.by_id.clone(),
+            index: self.index.clone(),
+        }
+    }
+
     /// All items, sorted by id.
     pub fn items(&self) -> &[T] {
         &self.items
