@@ -19,7 +19,8 @@ fn dispatch_follows_a_committed_split() {
         .unwrap()
         .clone();
     let grid = city.region(asset.region.unwrap()).code.clone();
-    let history = History::new((*city).clone(), PlanOptions::default());
+    let history = History::new(city.clone(), PlanOptions::default());
+    assert!(Arc::ptr_eq(history.current().city(), &city));
     // Cut the grid east–west a little south of the asset.
     let cut = asset.lat - 1e-5;
     let preview = history

@@ -63,12 +63,13 @@ pub struct History {
 }
 
 impl History {
-    /// A history whose first version is `city`.
-    pub fn new(city: City, options: PlanOptions) -> History {
+    /// A history whose first version is `city` (a `City`, or an `Arc<City>` already shared
+    /// with readers, which is not copied).
+    pub fn new(city: impl Into<Arc<City>>, options: PlanOptions) -> History {
         let first = Arc::new(Version {
             number: 1,
             parent: None,
-            city: Arc::new(city),
+            city: city.into(),
             edits: Vec::new(),
             note: String::new(),
             retired: BTreeSet::new(),
@@ -113,8 +114,8 @@ impl History {
 
     /// Makes a valid preview the current version.
     ///
-    /// Refused, with nothing changed: a preview with errors in its report, or one made on a
-    /// version that is no longer current.
+    /// Refused, with nothing changed: a preview with errors in its report, one made on a
+    /// version that is no longer current, or one made on another history.
     pub fn commit(&self, preview: Preview, note: &str) -> Result<Arc<Version>> {
         if let Some(first) = preview
             .report
@@ -132,11 +133,16 @@ impl History {
         }
         let mut versions = self.lock();
         let current = self.current();
-        if preview.base.number != current.number {
-            return Err(Error::Version(format!(
-                "the preview was made on version {}, but version {} is current; preview again",
-                preview.base.number, current.number
-            )));
+        if !Arc::ptr_eq(&preview.base, &current) {
+            let reason = if preview.base.number == current.number {
+                "the preview was made on another history".to_string()
+            } else {
+                format!(
+                    "the preview was made on version {}, but version {} is current; preview again",
+                    preview.base.number, current.number
+                )
+            };
+            return Err(Error::Version(reason));
         }
         let mut retired = current.retired.clone();
         retired.extend(preview.codes.retired.iter().cloned());

@@ -17,11 +17,12 @@
 //! [`History::preview`] applies a set to the current version and returns a [`Preview`]: the
 //! candidate city, the validation findings about the touched regions and their parents
 //! ([`crate::validate`] rules: overlaps, gaps, parts outside the parent, slivers, area range,
-//! codes), the code changes, and the impact: [`Preview::area_changes`],
-//! [`Preview::moved_assets`], [`Preview::moved_resources`], [`Preview::home_grid_changes`]
+//! codes), the code changes, and the impact ([`Preview::impact`] gathers it): [`Preview::diff`]
+//! (areas before and after), [`Preview::moved_assets`], [`Preview::moved_resources`], [`Preview::home_grid_changes`]
 //! and [`Preview::moved_points`] for a table of cases. [`History::commit`] makes a valid
 //! preview the next version; [`History::rollback`] makes an old version's city current again
-//! as a new version. Versions are immutable `Arc`s: a reader holding one keeps it, and a
+//! as a new version; [`crate::dispatch::Dispatcher::with_city`] moves a dispatcher onto it.
+//! Versions are immutable `Arc`s: a reader holding one keeps it, and a
 //! failed or invalid edit set changes nothing. [`diff`] compares any two cities by code;
 //! [`History::save`] / [`History::load`] keep the versions as snapshots plus `history.json`.
 //!

@@ -382,6 +382,11 @@ fn stale_previews_rollback_diff_and_saved_histories() {
     let v2 = history.commit(p1, "first").unwrap();
     let err = history.commit(p2, "second").unwrap_err();
     assert!(err.to_string().contains("made on version 1"), "{err}");
+    let other = History::new(row_city(), PlanOptions::default());
+    let foreign = other.preview(vec![split(X0 + 3.5 * D)]).unwrap();
+    let fresh = History::new(row_city(), PlanOptions::default());
+    let err = fresh.commit(foreign, "").unwrap_err();
+    assert!(err.to_string().contains("another history"), "{err}");
 
     let v1 = history.version(1).unwrap();
     let d = diff(v1.city(), v2.city());
