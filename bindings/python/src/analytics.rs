@@ -476,28 +476,12 @@ impl CaseStats {
     /// from 0, as `DataFrame.iloc`), `line` (CSV only: the file line, header = 1), `column`,
     /// `value`, `reason`.
     fn problems<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let pandas = import_pandas(py, "CaseStats.problems")?;
-        let p = &self.stats.problems;
-        let columns = PyDict::new(py);
-        let rows: Vec<i64> = p.iter().map(|x| x.row as i64).collect();
-        columns.set_item("row", PyArray1::from_vec(py, rows))?;
-        if self.from_file {
-            let lines: Vec<i64> = p.iter().map(|x| x.line as i64).collect();
-            columns.set_item("line", PyArray1::from_vec(py, lines))?;
-        }
-        columns.set_item(
-            "column",
-            p.iter().map(|x| x.column.as_str()).collect::<Vec<_>>(),
-        )?;
-        columns.set_item(
-            "value",
-            p.iter().map(|x| x.value.as_str()).collect::<Vec<_>>(),
-        )?;
-        columns.set_item(
-            "reason",
-            p.iter().map(|x| x.reason.as_str()).collect::<Vec<_>>(),
-        )?;
-        pandas.call_method1("DataFrame", (columns,))
+        problems_frame(
+            py,
+            "CaseStats.problems",
+            &self.stats.problems,
+            self.from_file,
+        )
     }
 
     /// H3 cell counts (with `h3_res`): `h3` (the id as PyPI `h3` writes it) and `count`,
@@ -718,4 +702,35 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(h3_cover, m)?)?;
     m.add_function(wrap_pyfunction!(h3_cover_level, m)?)?;
     Ok(())
+}
+
+/// Bad rows as a DataFrame: `row` (position among the data rows, from 0), `line` (CSV only:
+/// the file line, header = 1), `column`, `value`, `reason`.
+pub(crate) fn problems_frame<'py>(
+    py: Python<'py>,
+    what: &str,
+    p: &[wangge::analytics::RowProblem],
+    from_file: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let pandas = import_pandas(py, what)?;
+    let columns = PyDict::new(py);
+    let rows: Vec<i64> = p.iter().map(|x| x.row as i64).collect();
+    columns.set_item("row", PyArray1::from_vec(py, rows))?;
+    if from_file {
+        let lines: Vec<i64> = p.iter().map(|x| x.line as i64).collect();
+        columns.set_item("line", PyArray1::from_vec(py, lines))?;
+    }
+    columns.set_item(
+        "column",
+        p.iter().map(|x| x.column.as_str()).collect::<Vec<_>>(),
+    )?;
+    columns.set_item(
+        "value",
+        p.iter().map(|x| x.value.as_str()).collect::<Vec<_>>(),
+    )?;
+    columns.set_item(
+        "reason",
+        p.iter().map(|x| x.reason.as_str()).collect::<Vec<_>>(),
+    )?;
+    pandas.call_method1("DataFrame", (columns,))
 }

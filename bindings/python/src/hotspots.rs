@@ -4,7 +4,7 @@
 //! Conversions only: the row checks are the core's `RowChecker`, the clustering and the
 //! rankings `HotspotFinder`'s.
 
-use crate::analytics::{case_columns, column_values, typed_columns, Source};
+use crate::analytics::{case_columns, column_values, problems_frame, typed_columns, Source};
 use crate::city::{import_pandas, City};
 use crate::coords;
 use crate::dispatch::json_to_py;
@@ -15,15 +15,11 @@ use pyo3::types::PyDict;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use wangge::analytics::cases::{CaseTable, Column as CaseColumn, RowChecker};
-use wangge::analytics::hotspots::{CaseSlices, HotspotFinder, HotspotOptions, HotspotReport};
-use wangge::analytics::Linkage;
+use wangge::analytics::cases::CaseTable;
+use wangge::analytics::hotspots::{HotspotFinder, HotspotOptions, HotspotReport};
 use wangge::assets::AssetSet;
 use wangge::dispatch::Dispatcher as CoreDispatcher;
 use wangge::{Crs, Error, RegionId};
-
-/// What the hot-spot search needs besides the time column.
-const NEEDED: &str = "repeat-case hot spots (反复发生案件)";
 
 impl Source {
     fn finder(&self) -> HotspotFinder<'_> {
@@ -102,45 +98,13 @@ pub fn hotspots_columns(
     let held = typed_columns(table)?;
     let values = column_values(&held)?;
     let report = errors::detach(py, || {
-        let linkage = Linkage::new(radius_m, days)?;
         let table = CaseTable::new(source_name, values)?;
-        let schema = table.schema(&names)?;
-        schema.require(CaseColumn::Category, NEEDED)?;
-        schema.require(CaseColumn::ReportedAt, NEEDED)?;
-        let catalog = match &source {
-            Source::Dispatcher(d) => Some(d.catalog()),
-            Source::City(_) => None,
-        };
-        let mut checker = RowChecker::new(schema, catalog, skip_invalid);
-        let mut chunk = table.chunk(&mut checker, 0, table.len())?;
-        let city = source.city();
-        city.converter()
-            .to_wgs84_in_place(crs, &mut chunk.lons, &mut chunk.lats)?;
-        // The row check makes a missing time a bad row (the column is present), so every
-        // good row has one.
-        let keep: Vec<usize> = (0..chunk.len())
-            .filter(|&i| chunk.reported_at[i].is_some())
-            .collect();
-        let lons: Vec<f64> = keep.iter().map(|&i| chunk.lons[i]).collect();
-        let lats: Vec<f64> = keep.iter().map(|&i| chunk.lats[i]).collect();
-        let cats: Vec<u32> = keep.iter().map(|&i| chunk.categories[i]).collect();
-        let times: Vec<i64> = keep.iter().filter_map(|&i| chunk.reported_at[i]).collect();
-        let rows: Vec<u64> = keep.iter().map(|&i| chunk.rows[i]).collect();
-        let mut report = source.finder().find(
-            &CaseSlices {
-                lons: &lons,
-                lats: &lats,
-                categories: &cats,
-                category_names: checker.categories().names(),
-                times: &times,
-                rows: Some(&rows),
-            },
-            &linkage,
-            min_cases,
-        )?;
-        report.rows = checker.rows();
-        report.problems = checker.problems().to_vec();
-        Ok(report)
+        let mut options = HotspotOptions::new(radius_m, days);
+        options.min_cases = min_cases;
+        options.columns = names;
+        options.crs = crs;
+        options.skip_invalid = skip_invalid;
+        source.finder().read_table(&table, &options)
     })?;
     Ok(Hotspots::new(&source, report, false))
 }
@@ -369,28 +333,12 @@ impl Hotspots {
     /// The bad rows left out (with `skip_invalid=True`): `row` (position among the data rows,
     /// from 0), `line` (CSV only), `column`, `value`, `reason`.
     fn problems<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let pandas = import_pandas(py, "Hotspots.problems")?;
-        let p = &self.report.problems;
-        let columns = PyDict::new(py);
-        let rows: Vec<i64> = p.iter().map(|x| x.row as i64).collect();
-        columns.set_item("row", PyArray1::from_vec(py, rows))?;
-        if self.from_file {
-            let lines: Vec<i64> = p.iter().map(|x| x.line as i64).collect();
-            columns.set_item("line", PyArray1::from_vec(py, lines))?;
-        }
-        columns.set_item(
-            "column",
-            p.iter().map(|x| x.column.as_str()).collect::<Vec<_>>(),
-        )?;
-        columns.set_item(
-            "value",
-            p.iter().map(|x| x.value.as_str()).collect::<Vec<_>>(),
-        )?;
-        columns.set_item(
-            "reason",
-            p.iter().map(|x| x.reason.as_str()).collect::<Vec<_>>(),
-        )?;
-        pandas.call_method1("DataFrame", (columns,))
+        problems_frame(
+            py,
+            "Hotspots.problems",
+            &self.report.problems,
+            self.from_file,
+        )
     }
 
     /// The whole report as a dict (as `wangge hotspots --format json`): parameters, totals,

@@ -81,7 +81,9 @@
 //! # Ok::<(), wangge::Error>(())
 //! ```
 
-use super::cases::{CaseColumns, CaseReader, Column, RowProblem, NONE};
+use super::cases::{
+    CaseChunk, CaseColumns, CaseReader, CaseTable, Column, RowChecker, RowProblem, NONE,
+};
 use super::time::{format_timestamp, Timestamp};
 use crate::assets::{AssetFilter, AssetSet};
 use crate::catalog::Catalog;
@@ -562,6 +564,56 @@ pub struct HotspotFinder<'a> {
     assets: Option<&'a AssetSet>,
 }
 
+/// What hot spots need, as [`HotspotFinder::read_csv`] and [`HotspotFinder::read_table`]
+/// (and their errors) name it.
+const NEEDED: &str = "repeat-case hot spots (反复发生案件)";
+
+/// The checked cases of every chunk, in WGS84, as the slices [`HotspotFinder::find`] takes.
+#[derive(Default)]
+struct Gathered {
+    lons: Vec<f64>,
+    lats: Vec<f64>,
+    categories: Vec<u32>,
+    times: Vec<Timestamp>,
+    rows: Vec<u64>,
+}
+
+impl Gathered {
+    /// Adds a chunk's cases converted from `crs`, naming each by `row_of` (file lines or row
+    /// positions). A missing time is a bad row when the column is present, so every case kept
+    /// by the row check has one.
+    fn add(
+        &mut self,
+        city: &City,
+        crs: Crs,
+        mut chunk: CaseChunk,
+        row_of: impl Fn(&CaseChunk) -> &Vec<u64>,
+    ) -> Result<()> {
+        city.converter()
+            .to_wgs84_in_place(crs, &mut chunk.lons, &mut chunk.lats)?;
+        for (i, t) in chunk.reported_at.iter().enumerate() {
+            let Some(t) = t else { continue };
+            self.lons.push(chunk.lons[i]);
+            self.lats.push(chunk.lats[i]);
+            self.categories.push(chunk.categories[i]);
+            self.times.push(*t);
+            self.rows.push(row_of(&chunk)[i]);
+        }
+        Ok(())
+    }
+
+    fn slices<'s>(&'s self, category_names: &'s [String]) -> CaseSlices<'s> {
+        CaseSlices {
+            lons: &self.lons,
+            lats: &self.lats,
+            categories: &self.categories,
+            category_names,
+            times: &self.times,
+            rows: Some(&self.rows),
+        }
+    }
+}
+
 impl<'a> HotspotFinder<'a> {
     /// Regions only; categories are not checked.
     pub fn new(city: &'a City) -> Self {
@@ -624,46 +676,50 @@ impl<'a> HotspotFinder<'a> {
             self.catalog,
             options.skip_invalid,
         )?;
-        let needed = "repeat-case hot spots (反复发生案件)";
-        reader.schema().require(Column::Category, needed)?;
-        reader.schema().require(Column::ReportedAt, needed)?;
-        let (mut lons, mut lats, mut cats, mut times, mut lines) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        reader.schema().require(Column::Category, NEEDED)?;
+        reader.schema().require(Column::ReportedAt, NEEDED)?;
+        let mut cases = Gathered::default();
         loop {
-            let mut chunk = reader.next_chunk(options.chunk_rows)?;
+            let chunk = reader.next_chunk(options.chunk_rows)?;
             if chunk.is_empty() {
                 break;
             }
-            self.city.converter().to_wgs84_in_place(
-                options.crs,
-                &mut chunk.lons,
-                &mut chunk.lats,
-            )?;
-            for (i, t) in chunk.reported_at.iter().enumerate() {
-                // The reader makes a missing time a bad row, since the column is present.
-                let Some(t) = t else { continue };
-                lons.push(chunk.lons[i]);
-                lats.push(chunk.lats[i]);
-                cats.push(chunk.categories[i]);
-                times.push(*t);
-                lines.push(chunk.lines[i]);
-            }
+            cases.add(self.city, options.crs, chunk, |c| &c.lines)?;
         }
-        let names = reader.categories().names().to_vec();
         let mut report = self.report(
-            &CaseSlices {
-                lons: &lons,
-                lats: &lats,
-                categories: &cats,
-                category_names: &names,
-                times: &times,
-                rows: Some(&lines),
-            },
+            &cases.slices(reader.categories().names()),
             &linkage,
             options.min_cases,
         )?;
         report.rows = reader.rows();
         report.problems = reader.problems().to_vec();
+        Ok(report)
+    }
+
+    /// As [`HotspotFinder::read_csv`] for a table held in memory (columns of a DataFrame):
+    /// the same row checks; clusters name their members by row position (from 0).
+    /// `options.chunk_rows` is not used.
+    pub fn read_table(
+        &self,
+        table: &CaseTable<'_>,
+        options: &HotspotOptions,
+    ) -> Result<HotspotReport> {
+        let linkage = Linkage::new(options.radius_m, options.days)?;
+        check_min_cases(options.min_cases)?;
+        let schema = table.schema(&options.columns)?;
+        schema.require(Column::Category, NEEDED)?;
+        schema.require(Column::ReportedAt, NEEDED)?;
+        let mut checker = RowChecker::new(schema, self.catalog, options.skip_invalid);
+        let chunk = table.chunk(&mut checker, 0, table.len())?;
+        let mut cases = Gathered::default();
+        cases.add(self.city, options.crs, chunk, |c| &c.rows)?;
+        let mut report = self.report(
+            &cases.slices(checker.categories().names()),
+            &linkage,
+            options.min_cases,
+        )?;
+        report.rows = checker.rows();
+        report.problems = checker.problems().to_vec();
         Ok(report)
     }
 
