@@ -160,17 +160,6 @@ impl History {
     /// current, or one made on another history.
     #[pyo3(signature = (preview, note = ""))]
     fn commit(&self, py: Python<'_>, preview: &Preview, note: &str) -> PyResult<Version> {
-        let base = preview.inner.base();
-        let ours = self
-            .inner
-            .version(base.number())
-            .is_some_and(|v| Arc::ptr_eq(&v, base));
-        if !ours {
-            return Err(errors::to_py(wangge::Error::Version(format!(
-                "the preview was made on version {} of another history",
-                base.number()
-            ))));
-        }
         let inner = &self.inner;
         // The core's commit consumes its preview; the Python one stays readable.
         let candidate = preview.inner.clone();
