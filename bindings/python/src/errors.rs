@@ -26,7 +26,7 @@ use pyo3::exceptions::{PyKeyError, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
-use wangge::Error;
+use wangge::{Error, ErrorKind};
 
 pyo3::create_exception!(
     wangge._wangge,
@@ -139,59 +139,6 @@ pub fn unknown_id_error(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
         .map(|t| t.bind(py))
 }
 
-/// Which Python class a core error becomes. The only place that matches on the enum.
-enum Kind {
-    Base,
-    Geometry,
-    Hierarchy,
-    Code,
-    Data,
-    Manifest,
-    Snapshot,
-    Edit,
-    Version,
-    File,
-    UnknownId,
-}
-
-fn kind(e: &Error) -> Kind {
-    match e {
-        Error::RingTooShort { .. }
-        | Error::RingNotClosed { .. }
-        | Error::NonFiniteCoordinate { .. }
-        | Error::CoordinateOutOfRange { .. }
-        | Error::SelfIntersection { .. }
-        | Error::UnsupportedGeometry { .. } => Kind::Geometry,
-        Error::DuplicateCode { .. }
-        | Error::UnknownParent { .. }
-        | Error::NoContainingParent { .. }
-        | Error::ChildOutsideParent { .. }
-        | Error::Hierarchy(_) => Kind::Hierarchy,
-        Error::InvalidCode { .. }
-        | Error::RegionCode { .. }
-        | Error::UnknownClass { .. }
-        | Error::InvalidAssetId { .. } => Kind::Code,
-        Error::Property { .. }
-        | Error::GeoJson { .. }
-        | Error::Generate(_)
-        | Error::DuplicateId { .. }
-        | Error::Table { .. }
-        | Error::MissingColumn { .. }
-        | Error::BadRow { .. } => Kind::Data,
-        Error::Manifest { .. } => Kind::Manifest,
-        Error::Snapshot(_) => Kind::Snapshot,
-        Error::Edit { .. } => Kind::Edit,
-        Error::Version(_) => Kind::Version,
-        Error::Io { .. } => Kind::File,
-        Error::UnknownId { .. } => Kind::UnknownId,
-        Error::InvalidPoint { .. } | Error::LengthMismatch { .. } | Error::UnknownCrs(_) => {
-            Kind::Base
-        }
-        // `Error` is #[non_exhaustive]: variants added later land on the base class.
-        _ => Kind::Base,
-    }
-}
-
 /// Converts a core error into the matching Python exception (message = the core's `Display`).
 pub fn to_py(e: Error) -> PyErr {
     let msg = e.to_string();
@@ -206,24 +153,25 @@ pub fn to_py_at(e: Error, context: &str) -> PyErr {
 
 /// The Python exception of `e`'s kind, carrying `msg`.
 fn with_message(e: &Error, msg: String) -> PyErr {
-    let k = kind(e);
+    let k = e.kind();
     Python::attach(|py| {
         let dynamic = |ty: PyResult<&Bound<'_, PyType>>| match ty {
             Ok(ty) => PyErr::from_type(ty.clone(), msg.clone()),
             Err(err) => err,
         };
+        // `ErrorKind` is #[non_exhaustive]: kinds added later land on the base class.
         match k {
-            Kind::Base => WanggeError::new_err(msg.clone()),
-            Kind::Geometry => GeometryError::new_err(msg.clone()),
-            Kind::Hierarchy => HierarchyError::new_err(msg.clone()),
-            Kind::Code => CodeError::new_err(msg.clone()),
-            Kind::Data => DataError::new_err(msg.clone()),
-            Kind::Manifest => ManifestError::new_err(msg.clone()),
-            Kind::Snapshot => SnapshotError::new_err(msg.clone()),
-            Kind::Edit => EditError::new_err(msg.clone()),
-            Kind::Version => VersionError::new_err(msg.clone()),
-            Kind::File => dynamic(file_error(py)),
-            Kind::UnknownId => dynamic(unknown_id_error(py)),
+            ErrorKind::Geometry => GeometryError::new_err(msg.clone()),
+            ErrorKind::Hierarchy => HierarchyError::new_err(msg.clone()),
+            ErrorKind::Code => CodeError::new_err(msg.clone()),
+            ErrorKind::Data => DataError::new_err(msg.clone()),
+            ErrorKind::Manifest => ManifestError::new_err(msg.clone()),
+            ErrorKind::Snapshot => SnapshotError::new_err(msg.clone()),
+            ErrorKind::Edit => EditError::new_err(msg.clone()),
+            ErrorKind::Version => VersionError::new_err(msg.clone()),
+            ErrorKind::File => dynamic(file_error(py)),
+            ErrorKind::UnknownId => dynamic(unknown_id_error(py)),
+            _ => WanggeError::new_err(msg.clone()),
         }
     })
 }

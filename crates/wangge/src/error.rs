@@ -300,7 +300,109 @@ pub enum Error {
     Version(String),
 }
 
+/// The family an [`Error`] belongs to: what the bindings turn it into (a Python exception class,
+/// the `name` of a JS `Error`). [`Error::kind`] is the one place that sorts variants into kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Anything not in a narrower family (bad query points, mismatched lengths, unknown CRS).
+    Other,
+    /// A region's geometry is unusable (rings, coordinates, validity, geometry type).
+    Geometry,
+    /// The region hierarchy is inconsistent (duplicate codes, parents, containment).
+    Hierarchy,
+    /// A malformed grid code, class code or component id.
+    Code,
+    /// Input data that cannot be read as asked (GeoJSON, tables, rows, columns, properties).
+    Data,
+    /// A city manifest (TOML) is invalid.
+    Manifest,
+    /// Snapshot bytes are truncated, altered, foreign or of another format version.
+    Snapshot,
+    /// A planner edit cannot be applied.
+    Edit,
+    /// A planner version operation failed.
+    Version,
+    /// A file could not be read or written.
+    File,
+    /// An unknown asset, resource or department id.
+    UnknownId,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 11] = [
+        ErrorKind::Other,
+        ErrorKind::Geometry,
+        ErrorKind::Hierarchy,
+        ErrorKind::Code,
+        ErrorKind::Data,
+        ErrorKind::Manifest,
+        ErrorKind::Snapshot,
+        ErrorKind::Edit,
+        ErrorKind::Version,
+        ErrorKind::File,
+        ErrorKind::UnknownId,
+    ];
+
+    /// The name the bindings give this kind: the Python exception class and the JS
+    /// `Error.name` (`"WanggeError"` for [`ErrorKind::Other`]).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Other => "WanggeError",
+            ErrorKind::Geometry => "GeometryError",
+            ErrorKind::Hierarchy => "HierarchyError",
+            ErrorKind::Code => "CodeError",
+            ErrorKind::Data => "DataError",
+            ErrorKind::Manifest => "ManifestError",
+            ErrorKind::Snapshot => "SnapshotError",
+            ErrorKind::Edit => "EditError",
+            ErrorKind::Version => "VersionError",
+            ErrorKind::File => "FileError",
+            ErrorKind::UnknownId => "UnknownIdError",
+        }
+    }
+}
+
 impl Error {
+    /// The family of this error (what the Python and JS bindings raise it as).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::RingTooShort { .. }
+            | Error::RingNotClosed { .. }
+            | Error::NonFiniteCoordinate { .. }
+            | Error::CoordinateOutOfRange { .. }
+            | Error::SelfIntersection { .. }
+            | Error::UnsupportedGeometry { .. } => ErrorKind::Geometry,
+            Error::DuplicateCode { .. }
+            | Error::UnknownParent { .. }
+            | Error::NoContainingParent { .. }
+            | Error::ChildOutsideParent { .. }
+            | Error::Hierarchy(_) => ErrorKind::Hierarchy,
+            Error::InvalidCode { .. }
+            | Error::RegionCode { .. }
+            | Error::UnknownClass { .. }
+            | Error::InvalidAssetId { .. } => ErrorKind::Code,
+            Error::Property { .. }
+            | Error::GeoJson { .. }
+            | Error::Generate(_)
+            | Error::DuplicateId { .. }
+            | Error::Table { .. }
+            | Error::MissingColumn { .. }
+            | Error::BadRow { .. } => ErrorKind::Data,
+            Error::Manifest { .. } => ErrorKind::Manifest,
+            Error::Snapshot(_) => ErrorKind::Snapshot,
+            Error::Edit { .. } => ErrorKind::Edit,
+            Error::Version(_) => ErrorKind::Version,
+            Error::Io { .. } => ErrorKind::File,
+            Error::UnknownId { .. } => ErrorKind::UnknownId,
+            Error::InvalidPoint { .. }
+            | Error::LengthMismatch { .. }
+            | Error::UnknownCrs(_)
+            | Error::InvalidParameter { .. } => ErrorKind::Other,
+        }
+    }
+
     /// [`Error::LengthMismatch`] unless `lons` and `lats` have the same length.
     pub fn check_lengths(lons: &[f64], lats: &[f64]) -> Result<()> {
         if lons.len() == lats.len() {
@@ -331,12 +433,14 @@ pub enum SnapshotError {
     #[error("not a wangge snapshot (bad magic)")]
     BadMagic,
     /// Written by an incompatible format version.
-    #[error("unsupported format version {found} (this build reads version {supported})")]
+    #[error("unsupported format version {found} (this build reads versions {oldest} to {newest}; rebuild the snapshot from its source data with `wangge build`)")]
     UnsupportedVersion {
         /// Version found.
         found: u32,
-        /// Version this build reads.
-        supported: u32,
+        /// Oldest version this build reads.
+        oldest: u32,
+        /// Newest version this build reads (the one it writes).
+        newest: u32,
     },
     /// The payload checksum does not match: the bytes were altered.
     #[error("checksum mismatch (stored {stored:#010x}, computed {computed:#010x}): the bytes are corrupt")]

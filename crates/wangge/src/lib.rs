@@ -19,7 +19,7 @@ pub mod synth;
 pub mod validate;
 
 pub use crs::Crs;
-pub use error::{Error, Location, Result, SnapshotError};
+pub use error::{Error, ErrorKind, Location, Result, SnapshotError};
 pub use locate::NO_OWNER;
 pub use model::{
     BuildOptions, City, CodeScheme, LevelInput, Located, Region, RegionId, RegionInput,

@@ -130,12 +130,13 @@ fn other_versions_say_which_they_are_and_which_is_read() {
             e,
             SnapshotError::UnsupportedVersion {
                 found,
-                supported: FORMAT_VERSION
+                oldest: 1,
+                newest: FORMAT_VERSION
             }
         );
         let msg = e.to_string();
         assert!(
-            msg.contains(&found.to_string()) && msg.contains('2'),
+            msg.contains(&format!("version {found}")) && msg.contains("versions 1 to 2"),
             "{msg}"
         );
     }

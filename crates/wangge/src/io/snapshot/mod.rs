@@ -34,7 +34,7 @@
 //! The CRC covers the payload only, which is postcard-encoded levels and regions with no index.
 //! Still read (the index is then rebuilt, which costs about as much as building it: ≈ 0.4 s for
 //! 100k grids); [`City::to_bytes_v1`] writes it for older readers. Any other version is an
-//! [`SnapshotError::UnsupportedVersion`] naming the version found and the newest supported.
+//! [`SnapshotError::UnsupportedVersion`] naming the version found and the versions this build reads.
 //!
 //! # What is guaranteed
 //! - **Corruption is an error, never a panic or a wrong city**: a snapshot cut at any byte gives
@@ -147,7 +147,8 @@ impl City {
         if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(SnapshotError::UnsupportedVersion {
                 found: version,
-                supported: FORMAT_VERSION,
+                oldest: OLDEST_VERSION,
+                newest: FORMAT_VERSION,
             }
             .into());
         }
