@@ -298,6 +298,33 @@ pub enum Error {
     /// A planner version operation failed (unknown version, stale base, invalid preview).
     #[error("version: {0}")]
     Version(String),
+    /// An input is larger than a configured limit (file size, features, vertices, ...): it is
+    /// refused before it can exhaust memory or time.
+    #[error("{source_name}: {found} {what}, over the limit {limit} = {max} (raise it only for trusted input)")]
+    Limit {
+        /// File name or label of the input.
+        source_name: String,
+        /// What was counted, naming where when known (e.g. "bytes", "vertices in feature 12").
+        what: String,
+        /// The limit's name as the caller sets it (e.g. "max_file_bytes").
+        limit: &'static str,
+        /// The limit's value.
+        max: u64,
+        /// The count found (or reached when reading stopped).
+        found: u64,
+    },
+    /// Text that is not in the expected encoding (e.g. a GBK CSV read as UTF-8).
+    #[error("{source_name} line {line} (byte {byte_offset}): {reason}")]
+    Encoding {
+        /// File name or label of the input.
+        source_name: String,
+        /// 1-based line number where the problem was found.
+        line: u64,
+        /// 0-based byte offset of the first offending byte.
+        byte_offset: u64,
+        /// What is wrong and how to convert the file.
+        reason: String,
+    },
 }
 
 /// The family an [`Error`] belongs to: what the bindings turn it into (a Python exception class,
@@ -389,7 +416,9 @@ impl Error {
             | Error::DuplicateId { .. }
             | Error::Table { .. }
             | Error::MissingColumn { .. }
-            | Error::BadRow { .. } => ErrorKind::Data,
+            | Error::BadRow { .. }
+            | Error::Limit { .. }
+            | Error::Encoding { .. } => ErrorKind::Data,
             Error::Manifest { .. } => ErrorKind::Manifest,
             Error::Snapshot(_) => ErrorKind::Snapshot,
             Error::Edit { .. } => ErrorKind::Edit,

@@ -1,7 +1,9 @@
 //! Reading and writing cities: GeoJSON levels, manifests and binary snapshots.
 
+pub mod csv_input;
 pub mod dispatch_spec;
 pub mod geojson;
+pub mod limits;
 pub mod manifest;
 pub mod snapshot;
 

@@ -1,0 +1,1 @@
+//! Reading CSV tables from sources nobody controls: encodings, BOM (work in progress).

@@ -1,0 +1,1 @@
+//! Limits on the size of inputs read from sources nobody controls (work in progress).
