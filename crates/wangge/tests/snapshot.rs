@@ -5,6 +5,7 @@
 use rand::{RngExt, SeedableRng};
 use std::path::{Path, PathBuf};
 use wangge::io::snapshot::{write_file, FORMAT_VERSION};
+use wangge::locate::{CellLocator, CELLS_PER_VERTEX};
 use wangge::prelude::*;
 use wangge::SnapshotError;
 
@@ -312,4 +313,53 @@ fn save_replaces_the_file_whole_and_leaves_no_temporary() {
     names.sort();
     assert_eq!(names, ["a_directory", "city.wgg"]);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Inputs the cargo-fuzz `snapshot` target found (tests/data/fuzz/snapshot-*.bin, verbatim):
+/// the first byte picks the target's mode (0 raw, 1 sealed as format 1, 2 sealed as format 2),
+/// the rest is the payload. Each must load or fail with a typed error; a city that loads has a
+/// cell grid within the budget of its input (the timeout finding: a 1.6 kB format-1 snapshot
+/// whose index rebuild made the largest grid allowed).
+#[test]
+fn fuzz_findings_stay_fixed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("snapshot-") {
+            continue;
+        }
+        let data = std::fs::read(&path).unwrap();
+        let (mode, payload) = data.split_first().unwrap();
+        let bytes = match mode % 3 {
+            0 => payload.to_vec(),
+            version => {
+                let mut b = b"WANGGE\0S".to_vec();
+                b.extend_from_slice(&u32::from(version).to_le_bytes());
+                b.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+                let crc = if version == 1 {
+                    crc32_ieee(payload, !0)
+                } else {
+                    crc32_ieee(payload, crc32_ieee(&b[8..20], !0))
+                };
+                b.extend_from_slice(&(!crc).to_le_bytes());
+                b.extend_from_slice(payload);
+                b
+            }
+        };
+        if let Ok(city) = City::from_bytes(&bytes) {
+            let prepared: std::sync::Arc<[_]> = city.prepared().to_vec().into();
+            let vertices: usize = prepared.iter().map(|p| p.vertex_count()).sum();
+            let cells: usize = CellLocator::new(prepared, city.level_ranges()).stats()[..3]
+                .iter()
+                .sum();
+            assert!(
+                cells <= (vertices * CELLS_PER_VERTEX).max(4096),
+                "{name}: {cells} cells for {vertices} vertices"
+            );
+        }
+        n += 1;
+    }
+    assert!(n >= 1, "no fuzz findings found");
 }

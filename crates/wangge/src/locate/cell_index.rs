@@ -2,7 +2,8 @@
 //! the rest by a few edges stored next to their cell.
 //!
 //! The bounding box of all regions is cut into square-ish cells of about half the typical size of
-//! a deepest-level region (at most [`MAX_CELLS`] cells). For each cell the build records which
+//! a deepest-level region (at most [`MAX_CELLS`] cells, and at most [`CELLS_PER_VERTEX`] per
+//! vertex of the input, so a small input cannot make a large grid). For each cell the build records which
 //! regions have an edge touching it (conservatively: the edge's bounding box meets the cell) and,
 //! among the regions that touch it with no edge, the best one that covers it completely (deepest
 //! level, then lowest id). A cell no edge touches gets its answer stored directly. Any other cell
@@ -41,6 +42,14 @@ pub(crate) use store::{CellParts, CheckedCellParts};
 
 /// Upper bound on the number of cells.
 pub const MAX_CELLS: usize = 1 << 22;
+/// Cells allowed per input vertex (at least [`MIN_CELL_BUDGET`] in all): real partitions use
+/// far fewer (the central-Wuhan city 0.6, the bundled demo city 110), while a tiny
+/// region far from a huge one would otherwise make the whole [`MAX_CELLS`] grid out of a
+/// few bytes of input (a cargo-fuzz `snapshot` finding: a 1.6 kB format-1 snapshot took
+/// seconds to load).
+pub const CELLS_PER_VERTEX: usize = 256;
+/// The cell budget of an input with very few vertices.
+const MIN_CELL_BUDGET: usize = 4096;
 /// Marks a cell word as a direct answer (low bits = region id, or [`NO_OWNER`] masked).
 const DIRECT: u32 = 1 << 31;
 const NONE_DIRECT: u32 = DIRECT | (NO_OWNER >> 1);
@@ -147,9 +156,13 @@ impl CellLocator {
             return me;
         }
         let (w, h) = span(&bb);
-        let side = side.unwrap_or_else(|| cell_side(&prepared, levels, w, h));
-        me.nx = ((w / side).ceil() as usize).clamp(1, MAX_CELLS);
-        me.ny = ((h / side).ceil() as usize).clamp(1, MAX_CELLS / me.nx);
+        let vertices: usize = prepared.iter().map(|p| p.vertex_count()).sum();
+        let budget = vertices
+            .saturating_mul(CELLS_PER_VERTEX)
+            .clamp(MIN_CELL_BUDGET, MAX_CELLS);
+        let side = side.unwrap_or_else(|| cell_side(&prepared, levels, w, h, budget));
+        me.nx = ((w / side).ceil() as usize).clamp(1, budget);
+        me.ny = ((h / side).ceil() as usize).clamp(1, budget / me.nx);
         me.sx = me.nx as f64 / w;
         me.sy = me.ny as f64 / h;
         me.fill(&level);
@@ -515,9 +528,15 @@ fn span(bb: &[f64; 4]) -> (f64, f64) {
 }
 
 /// Half the median bbox side of the deepest level's regions, but no smaller than the side that
-/// gives [`MAX_CELLS`] cells over `w × h`.
-fn cell_side(prepared: &[PreparedRegion], levels: &[Range<u32>], w: f64, h: f64) -> f64 {
-    let floor = (w * h / MAX_CELLS as f64).sqrt();
+/// gives `budget` cells over `w × h`.
+fn cell_side(
+    prepared: &[PreparedRegion],
+    levels: &[Range<u32>],
+    w: f64,
+    h: f64,
+    budget: usize,
+) -> f64 {
+    let floor = (w * h / budget as f64).sqrt();
     let deepest = levels
         .iter()
         .rev()
@@ -876,5 +895,49 @@ mod tests {
         let cells = CellLocator::new(Arc::from(Vec::new()), &[]);
         assert_eq!(cells.locate(0.0, 0.0), None);
         assert_eq!(cells.locate(f64::NAN, 0.0), None);
+    }
+
+    #[test]
+    fn a_tiny_region_far_from_a_huge_one_gets_a_small_grid() {
+        // A 1e-6° square at the origin under a 100° outline: the median grid side alone would
+        // ask for MAX_CELLS cells; the budget allows 256 per vertex (the cargo-fuzz `snapshot`
+        // finding). Answers stay exact.
+        let square = |x0: f64, y0: f64, side: f64| {
+            PreparedRegion::new(&MultiPolygon(vec![Polygon::new(
+                LineString::from(vec![
+                    (x0, y0),
+                    (x0 + side, y0),
+                    (x0 + side, y0 + side),
+                    (x0, y0 + side),
+                ]),
+                vec![],
+            )]))
+        };
+        let prepared: Arc<[PreparedRegion]> =
+            vec![square(-50.0, -50.0, 100.0), square(0.0, 0.0, 1e-6)].into();
+        let levels = vec![0..1, 1..2];
+        let cells = CellLocator::new(prepared.clone(), &levels);
+        let total: usize = kinds(&cells).iter().sum();
+        let vertices: usize = prepared.iter().map(|p| p.vertex_count()).sum();
+        assert!(
+            total <= (vertices * CELLS_PER_VERTEX).max(MIN_CELL_BUDGET),
+            "{total} cells for {vertices} vertices"
+        );
+        let brute = BruteForceLocator::new(&prepared, &levels);
+        for i in -60..=60 {
+            for j in -60..=60 {
+                let (x, y) = (i as f64 * 0.9, j as f64 * 0.9);
+                assert_eq!(cells.locate(x, y), brute.locate(x, y), "({x}, {y})");
+            }
+        }
+        for (x, y) in [
+            (0.0, 0.0),
+            (5e-7, 5e-7),
+            (1e-6, 1e-6),
+            (2e-6, 5e-7),
+            (-1e-9, 0.0),
+        ] {
+            assert_eq!(cells.locate(x, y), brute.locate(x, y), "({x}, {y})");
+        }
     }
 }

@@ -13,7 +13,7 @@ mod cell_index;
 pub mod predicate;
 mod rtree_index;
 
-pub use cell_index::CellLocator;
+pub use cell_index::{CellLocator, CELLS_PER_VERTEX};
 pub(crate) use cell_index::{CellParts, CheckedCellParts, MAX_CELLS};
 pub use predicate::PreparedRegion;
 pub use rtree_index::RTreeLocator;
