@@ -20,9 +20,24 @@
 //! [[levels]]
 //! name = "street"
 //! generate = { target_area_m2 = 5e6, seed = 1, parents = ["420103"] }
+//!
+//! [limits]                     # optional: bounds on each level's GeoJSON file
+//! max_file_bytes = 268435456   # 256 MiB, checked before the file is read
+//! max_features = 1000000       # features per level
+//! max_vertices = 16000000      # positions per level
+//! max_ring_vertices = 1000000  # positions per ring
+//! max_rings = 4000000          # rings per level
+//! max_feature_rings = 10000    # rings per feature (exterior rings and holes)
 //! ```
+//!
+//! The `[limits]` table ([`ReadLimits`], values shown are the defaults) bounds what a level file
+//! may hold; a file over a limit is refused with [`Error::Limit`] before it can exhaust memory or
+//! time. Omitted keys keep their defaults; unknown keys are an error. Raise a limit only for
+//! files you trust. Callers can override single limits on top of the table
+//! ([`City::from_manifest_with_limits`], `wangge build --limit NAME=N`, Python's `limits=`).
 
-use super::geojson::{read_level, PropertyNames};
+use super::geojson::{LevelReader, PropertyNames};
+use super::limits::ReadLimits;
 use super::read_file;
 use crate::crs::{Converter, Crs};
 use crate::error::{Error, Result};
@@ -52,6 +67,9 @@ pub struct Manifest {
     /// Code tables, departments, assets and workers for dispatch (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatch: Option<super::dispatch_spec::DispatchSpec>,
+    /// Bounds on each level file (the `[limits]` table); `None` = [`ReadLimits::default`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<ReadLimits>,
 }
 
 fn default_tolerance() -> f64 {
@@ -133,30 +151,33 @@ impl Manifest {
         Manifest::parse(path, &text)
     }
 
-    /// Reads (or generates) every level; file paths are resolved against `base`.
+    /// The limits the level files are read with: the `[limits]` table, or the defaults.
+    pub fn read_limits(&self) -> ReadLimits {
+        self.limits.unwrap_or_default()
+    }
+
+    /// Reads (or generates) every level; file paths are resolved against `base`. Each file is
+    /// read with [`Manifest::read_limits`].
     pub fn read_levels(&self, base: &Path) -> Result<Vec<LevelInput>> {
         let converter = Converter::default();
+        let limits = self.read_limits();
         let mut levels: Vec<LevelInput> = Vec::with_capacity(self.levels.len());
         for spec in &self.levels {
             let mut regions = match (&spec.file, &spec.generate, levels.last()) {
                 (Some(file), _, _) => {
-                    let path = base.join(file);
-                    let bytes = read_file(&path)?;
-                    let text = String::from_utf8_lossy(&bytes);
                     let props = PropertyNames {
                         code: spec.code_property.clone().unwrap_or_else(|| "code".into()),
                         name: Some(spec.name_property.clone().unwrap_or_else(|| "name".into())),
                         parent: spec.parent_property.clone(),
                     };
-                    let crs = spec.crs.unwrap_or(self.crs);
-                    read_level(
-                        &path.display().to_string(),
-                        &text,
-                        &spec.name,
-                        &props,
-                        crs,
-                        &converter,
-                    )?
+                    LevelReader {
+                        level: &spec.name,
+                        props: &props,
+                        crs: spec.crs.unwrap_or(self.crs),
+                        converter: &converter,
+                        limits,
+                    }
+                    .read_file(&base.join(file))?
                 }
                 (None, Some(generate), Some(above)) => {
                     generate_children(&above.name, &above.regions, generate)?
@@ -188,20 +209,36 @@ impl Manifest {
 }
 
 impl City {
-    /// Builds a city from a manifest file.
+    /// Builds a city from a manifest file (its level files read with its `[limits]` table, or
+    /// the default [`ReadLimits`]).
     pub fn from_manifest(path: &Path) -> Result<City> {
-        let manifest = Manifest::load(path)?;
+        City::from_manifest_with_limits(path, &[])
+    }
+
+    /// [`City::from_manifest`] with some limits overridden by name ([`ReadLimits::NAMES`]) on
+    /// top of the manifest's `[limits]` table; the others keep the table's values or the
+    /// defaults. An unknown name is an [`Error::InvalidParameter`].
+    pub fn from_manifest_with_limits(path: &Path, overrides: &[(String, u64)]) -> Result<City> {
+        let mut manifest = Manifest::load(path)?;
+        manifest.limits = Some(manifest.read_limits().with_overrides(overrides)?);
         let base = path.parent().unwrap_or(Path::new("."));
         City::build(manifest.read_levels(base)?, &manifest.build_options())
     }
 
     /// Loads a city from a snapshot or a manifest, whichever the file is.
     pub fn load(path: &Path) -> Result<City> {
+        City::load_with_limits(path, &[])
+    }
+
+    /// [`City::load`]; a manifest's level files are read with `overrides` on top of its
+    /// `[limits]` ([`City::from_manifest_with_limits`]). Snapshots have no limits to apply:
+    /// their checksum and structure checks guard them.
+    pub fn load_with_limits(path: &Path, overrides: &[(String, u64)]) -> Result<City> {
         let bytes = read_file(path)?;
         if super::snapshot::is_snapshot(&bytes) {
             City::from_bytes(&bytes)
         } else {
-            City::from_manifest(path)
+            City::from_manifest_with_limits(path, overrides)
         }
     }
 
@@ -246,6 +283,7 @@ pub fn export_dir(city: &City, dir: &Path, crs: Crs, name: &str) -> Result<PathB
         parent_tolerance_m: default_tolerance(),
         levels,
         dispatch: None,
+        limits: None,
     };
     let text = toml::to_string(&manifest).map_err(|e| Error::Manifest {
         path: dir.join("city.toml").display().to_string(),
