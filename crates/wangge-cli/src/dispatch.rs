@@ -89,6 +89,7 @@ pub fn run(args: DispatchArgs) -> CliResult {
         lon: &args.columns.lon_column,
         lat: &args.columns.lat_column,
         skip_invalid: args.skip_invalid,
+        encoding: args.columns.encoding,
     };
     let extra: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
     let summary = points::run(

@@ -84,6 +84,7 @@ pub fn run(args: HotspotsArgs) -> CliResult {
         },
         crs: args.crs,
         skip_invalid: args.skip_invalid,
+        csv: args.columns.csv_options(),
         ..HotspotOptions::new(args.radius_m, args.days)
     };
     let with_dispatch = Manifest::load(&args.city).is_ok_and(|m| m.dispatch.is_some());

@@ -58,6 +58,7 @@ pub fn run(args: LocateArgs) -> CliResult {
         lon: &args.columns.lon_column,
         lat: &args.columns.lat_column,
         skip_invalid: args.skip_invalid,
+        encoding: args.columns.encoding,
     };
     let levels = city.levels().len();
     let summary = points::run(

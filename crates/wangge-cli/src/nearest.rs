@@ -1,12 +1,13 @@
 //! `wangge nearest`.
 
-use crate::points::{parse_point, row_error, PointColumns};
+use crate::points::{parse_point, PointColumns};
 use crate::{ctx, CliResult};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use wangge::assets::{read_csv, read_geojson, AssetFields, AssetFilter, AssetSet};
 use wangge::catalog::Catalog;
 use wangge::crs::Converter;
+use wangge::io::csv_input::{decode_text, Encoding};
 use wangge::Crs;
 
 #[derive(Args)]
@@ -66,7 +67,13 @@ pub fn run(args: NearestArgs) -> CliResult {
             "--max-distance {m} must be a finite number of metres >= 0"
         ));
     }
-    let assets = load_assets(&args.assets, &args.id_property, args.assets_crs, &catalog)?;
+    let assets = load_assets(
+        &args.assets,
+        &args.id_property,
+        args.assets_crs,
+        &catalog,
+        args.columns.encoding,
+    )?;
     eprintln!("indexed {} assets in {:.2?}", assets.len(), start.elapsed());
     let filter = AssetFilter::classes(args.class.clone());
     let converter = Converter::default();
@@ -74,35 +81,24 @@ pub fn run(args: NearestArgs) -> CliResult {
         lon: &args.columns.lon_column,
         lat: &args.columns.lat_column,
         skip_invalid: args.skip_invalid,
+        encoding: args.columns.encoding,
     };
-    let mut reader = csv::Reader::from_path(&args.points)
-        .map_err(|e| format!("{}: {e}", args.points.display()))?;
-    let headers = reader
-        .headers()
-        .map_err(|e| row_error(&args.points, &e))?
-        .clone();
-    let find = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| format!("{}: no column {name:?}", args.points.display()))
-    };
-    let (ilon, ilat) = (find(cols.lon)?, find(cols.lat)?);
+    let (mut reader, ilon, ilat) = cols.open(&args.points)?;
     let mut writer =
         csv::Writer::from_path(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     writer
         .write_record(["row", "rank", "asset_id", "distance_m"])
         .map_err(|e| e.to_string())?;
     let (mut rows, mut queried) = (0usize, std::time::Duration::ZERO);
-    for (n, record) in reader.records().enumerate() {
-        let point = match record {
-            Ok(r) => {
-                let line = r.position().map_or(0, |p| p.line());
-                parse_point(&r, ilon, ilat, &cols)
-                    .map(|p| (n + 1, p))
-                    .map_err(|why| format!("{} line {line}: {why}", args.points.display()))
-            }
-            Err(e) => Err(row_error(&args.points, &e)),
+    let mut record = csv::StringRecord::new();
+    for n in 0usize.. {
+        let point = match reader.read(&mut record) {
+            Ok(None) => break,
+            Ok(Some(line)) => parse_point(&record, ilon, ilat, &cols)
+                .map(|p| (n + 1, p))
+                .map_err(|why| format!("{} line {line}: {why}", args.points.display())),
+            Err(e) if reader.can_go_on() => Err(e.to_string()),
+            Err(e) => return Err(e.to_string()),
         };
         let (row, (x, y)) = match point {
             Ok(p) => p,
@@ -138,8 +134,14 @@ pub fn run(args: NearestArgs) -> CliResult {
     Ok(())
 }
 
-fn load_assets(path: &Path, id: &str, crs: Crs, catalog: &Catalog) -> CliResult<AssetSet> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+fn load_assets(
+    path: &Path,
+    id: &str,
+    crs: Crs,
+    catalog: &Catalog,
+    encoding: Encoding,
+) -> CliResult<AssetSet> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let fields = AssetFields {
         id: id.to_string(),
         ..AssetFields::default()
@@ -150,8 +152,10 @@ fn load_assets(path: &Path, id: &str, crs: Crs, catalog: &Catalog) -> CliResult<
         .extension()
         .is_some_and(|e| e == "geojson" || e == "json")
     {
+        let text = String::from_utf8(bytes).map_err(|e| format!("{name}: not UTF-8: {e}"))?;
         ctx(read_geojson(&name, &text, &fields, crs, &converter))?
     } else {
+        let text = ctx(decode_text(&name, &bytes, encoding))?;
         ctx(read_csv(&name, &text, &fields, crs, &converter))?
     };
     // Asset numbers in errors count features / data rows from 0 in this file.

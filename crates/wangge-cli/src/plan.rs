@@ -7,6 +7,7 @@ use crate::{ctx, CliResult};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use wangge::dispatch::Dispatcher;
+use wangge::io::csv_input::CsvReader;
 use wangge::plan::{diff, Edit, History, PlanOptions};
 use wangge::City;
 
@@ -73,18 +74,18 @@ fn open_history(dir: &Path, city: Option<&Path>, options: PlanOptions) -> CliRes
 type Cases = (Vec<String>, Vec<f64>, Vec<f64>);
 
 fn read_cases(path: &Path, columns: &ColumnArgs, id_column: &str) -> CliResult<Cases> {
-    let mut reader =
-        csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
-    let find = |name: &str| headers.iter().position(|h| h == name);
-    let missing = |name: &str| format!("{}: no column {name:?}", path.display());
-    let ilon = find(&columns.lon_column).ok_or_else(|| missing(&columns.lon_column))?;
-    let ilat = find(&columns.lat_column).ok_or_else(|| missing(&columns.lat_column))?;
-    let iid = find(id_column);
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let name = path.display().to_string();
+    let mut reader = ctx(CsvReader::new(&name, file, &columns.csv_options()))?;
+    let ilon = ctx(reader.require(&columns.lon_column, "the case's point"))?;
+    let ilat = ctx(reader.require(&columns.lat_column, "the case's point"))?;
+    let iid = ctx(reader.column(id_column))?;
     let (mut ids, mut lons, mut lats) = (Vec::new(), Vec::new(), Vec::new());
-    for (row, record) in reader.records().enumerate() {
-        let line = row + 2;
-        let record = record.map_err(|e| format!("{} line {line}: {e}", path.display()))?;
+    let mut record = csv::StringRecord::new();
+    for row in 0usize.. {
+        let Some(line) = ctx(reader.read(&mut record))? else {
+            break;
+        };
         let number = |i: usize, name: &str| {
             record[i].trim().parse::<f64>().map_err(|_| {
                 format!(

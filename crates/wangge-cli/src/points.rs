@@ -1,10 +1,11 @@
 //! Streaming CSV points: read rows in chunks, locate them, write them back with added columns.
 
-use crate::CliResult;
+use crate::{ctx, CliResult};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fs::File;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use wangge::io::csv_input::{CsvOptions, CsvReader, Encoding};
 
 /// Rows handled per batch.
 const CHUNK: usize = 65_536;
@@ -20,6 +21,18 @@ pub struct ColumnArgs {
     /// Name of the latitude column.
     #[arg(long, default_value = "lat")]
     pub lat_column: String,
+    /// Text encoding of the CSV input: auto (UTF-8, or GBK/GB18030 when the text is not UTF-8
+    /// but clean GBK; UTF-16 with a byte-order mark), utf-8 or gbk. A byte the encoding
+    /// cannot read stops the run with its line (see `wangge::io::csv_input`).
+    #[arg(long, default_value = "auto")]
+    pub encoding: Encoding,
+}
+
+impl ColumnArgs {
+    /// The CSV options these arguments give.
+    pub fn csv_options(&self) -> CsvOptions {
+        CsvOptions::with_encoding(self.encoding)
+    }
 }
 
 /// Where the coordinates are and what to do with bad rows.
@@ -27,6 +40,31 @@ pub struct PointColumns<'a> {
     pub lon: &'a str,
     pub lat: &'a str,
     pub skip_invalid: bool,
+    pub encoding: Encoding,
+}
+
+impl PointColumns<'_> {
+    /// Opens a point CSV (the rules of `wangge::io::csv_input`) and finds its coordinate
+    /// columns.
+    pub fn open(&self, input: &Path) -> CliResult<(CsvReader<File>, usize, usize)> {
+        let file = File::open(input).map_err(|e| format!("{}: {e}", input.display()))?;
+        let name = input.display().to_string();
+        let reader = ctx(CsvReader::new(
+            &name,
+            file,
+            &CsvOptions::with_encoding(self.encoding),
+        ))?;
+        let find = |column: &str| {
+            ctx(reader.column(column))?.ok_or_else(|| {
+                format!(
+                    "{name}: no column {column:?} (columns: {})",
+                    reader.headers().join(", ")
+                )
+            })
+        };
+        let (ilon, ilat) = (find(self.lon)?, find(self.lat)?);
+        Ok((reader, ilon, ilat))
+    }
 }
 
 /// What a run did, for the summary line.
@@ -77,23 +115,9 @@ where
         &mut Summary,
     ) -> CliResult<Vec<Option<Vec<String>>>>,
 {
-    let file = File::open(input).map_err(|e| format!("{}: {e}", input.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut reader = csv::ReaderBuilder::new().from_reader(file);
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("{}: cannot read the header row: {e}", input.display()))?
-        .clone();
-    let find = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            format!(
-                "{}: no column {name:?} (columns: {})",
-                input.display(),
-                headers.iter().collect::<Vec<_>>().join(", ")
-            )
-        })
-    };
-    let (ilon, ilat) = (find(cols.lon)?, find(cols.lat)?);
+    let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+    let (mut reader, ilon, ilat) = cols.open(input)?;
+    let headers = csv::StringRecord::from(reader.headers().to_vec());
     for h in extra_headers {
         if headers.iter().any(|x| x == h) {
             return Err(format!(
@@ -128,19 +152,19 @@ where
     let (mut lons, mut lats) = (Vec::with_capacity(CHUNK), Vec::with_capacity(CHUNK));
     let mut record = csv::StringRecord::new();
     loop {
-        let more = match reader.read_record(&mut record) {
-            Ok(more) => more,
-            Err(e) if cols.skip_invalid && !matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+        let next = match reader.read(&mut record) {
+            Ok(next) => next,
+            Err(e) if cols.skip_invalid && reader.can_go_on() => {
                 summary.rows += 1;
                 summary.skipped += 1;
-                eprintln!("{}; skipped", row_error(input, &e));
+                eprintln!("{e}; skipped");
                 continue;
             }
-            Err(e) => return Err(row_error(input, &e)),
+            Err(e) => return Err(e.to_string()),
         };
-        if more {
+        let more = next.is_some();
+        if let Some(line) = next {
             summary.rows += 1;
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
             match parse_point(&record, ilon, ilat, cols) {
                 Ok((x, y)) => {
                     lons.push(x);
@@ -173,7 +197,7 @@ where
             rows.clear();
             lons.clear();
             lats.clear();
-            bar.set_position(reader.position().byte());
+            bar.set_position(reader.bytes_read());
         }
         if !more {
             break;
@@ -184,13 +208,6 @@ where
         .flush()
         .map_err(|e| format!("{}: {e}", output.display()))?;
     Ok(summary)
-}
-
-pub fn row_error(input: &Path, e: &csv::Error) -> String {
-    match e.position() {
-        Some(p) => format!("{} line {}: malformed CSV: {e}", input.display(), p.line()),
-        None => format!("{}: malformed CSV: {e}", input.display()),
-    }
 }
 
 pub fn parse_point(

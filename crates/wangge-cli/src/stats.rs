@@ -87,6 +87,7 @@ pub fn run(args: StatsArgs) -> CliResult {
         h3_resolution: Some(ctx(resolution(args.h3_res))?),
         indicators,
         skip_invalid: args.skip_invalid,
+        csv: args.columns.csv_options(),
         ..StatsOptions::default()
     };
     let with_rule = Manifest::load(&args.city).is_ok_and(|m| m.dispatch.is_some());

@@ -9,8 +9,9 @@
 //! by id.
 
 use crate::catalog::{prefix_matches, AssetId, Catalog};
-use crate::crs::{check_point, Converter, Crs};
+use crate::crs::{check_point, coordinate_problem, Converter, Crs};
 use crate::error::{Error, Result};
+use crate::io::csv_input::{CsvOptions, CsvReader, Encoding};
 use crate::model::{City, RegionId};
 use crate::nearest::{PointSet, Positioned};
 use rayon::iter::ParallelIterator;
@@ -563,6 +564,18 @@ pub fn read_geojson(
 }
 
 /// Reads assets from CSV text with a header row; coordinates in `crs` become WGS84.
+///
+/// The rules of [`crate::io::csv_input`] apply (a byte-order mark, quoted line breaks, line
+/// numbers where a record starts, rows of the wrong width, record length). Columns other than
+/// the fields become attributes, so the header must name every column once. Bytes in another
+/// encoding (GBK exports): decode them first with [`crate::io::csv_input::decode_text`], as
+/// [`crate::io::dispatch_spec`] does.
+///
+/// # Errors
+/// [`Error::MissingColumn`] for the id or a coordinate column; [`Error::Table`] for a
+/// repeated column name or an empty text; [`Error::BadRow`] naming the line and column of a
+/// coordinate that is not a finite number within ±180 / ±90, or of a row of the wrong width;
+/// the reader's errors.
 pub fn read_csv(
     source_name: &str,
     text: &str,
@@ -570,37 +583,36 @@ pub fn read_csv(
     crs: Crs,
     converter: &Converter,
 ) -> Result<Vec<AssetInput>> {
-    let fail = |line: u64, reason: String| Error::Table {
-        source_name: format!("{source_name} line {line}"),
-        reason,
-    };
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| fail(1, e.to_string()))?
-        .clone();
-    for required in [&fields.id, &fields.lon, &fields.lat] {
-        if !headers.iter().any(|h| h == required) {
-            return Err(fail(1, format!("no column {required:?}")));
-        }
-    }
+    let options = CsvOptions::with_encoding(Encoding::Utf8);
+    let mut reader = CsvReader::new(source_name, text.as_bytes(), &options)?;
+    reader.require_unique_headers()?;
+    reader.require(&fields.id, "the asset id")?;
+    let ilon = reader.require(&fields.lon, "the asset's point")?;
+    let ilat = reader.require(&fields.lat, "the asset's point")?;
+    let headers = reader.headers().to_vec();
+    let mut record = csv::StringRecord::new();
     let mut out = Vec::new();
-    for record in reader.records() {
-        let record =
-            record.map_err(|e| fail(e.position().map_or(0, |p| p.line()), e.to_string()))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let get = |name: &str| -> Result<f64> {
-            let i = headers.iter().position(|h| h == name).unwrap_or(0);
-            let raw = record.get(i).unwrap_or("");
-            raw.trim()
-                .parse::<f64>()
-                .map_err(|_| fail(line, format!("column {name:?}: {raw:?} is not a number")))
+    while let Some(line) = reader.read(&mut record)? {
+        let bad = |i: usize, reason: &str| Error::BadRow {
+            source_name: source_name.to_string(),
+            line,
+            column: headers[i].clone(),
+            value: record[i].to_string(),
+            reason: reason.to_string(),
         };
-        let (lon, lat) = converter.to_wgs84(crs, get(&fields.lon)?, get(&fields.lat)?);
+        let number = |i: usize| match record[i].trim().parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(bad(i, "not a finite number")),
+        };
+        let (x, y) = (number(ilon)?, number(ilat)?);
+        if let Some(problem) = coordinate_problem(x, y) {
+            return Err(bad(if x.abs() > 180.0 { ilon } else { ilat }, problem));
+        }
+        let (lon, lat) = converter.to_wgs84(crs, x, y);
         let pairs = headers
             .iter()
             .zip(record.iter())
-            .map(|(h, v)| (h, v.to_string()));
+            .map(|(h, v)| (h.as_str(), v.to_string()));
         out.push(fields.input(pairs, lon, lat));
     }
     Ok(out)

@@ -516,34 +516,42 @@ fn csv_errors_name_the_line() {
     };
     let e = read("name,lon,lat\nx,114.25,30.55\n");
     assert!(
-        matches!(&e, Error::Table { source_name, reason }
-            if source_name == "assets.csv line 1" && reason.contains("\"id\"")),
+        matches!(&e, Error::MissingColumn { source_name, column, .. }
+            if source_name == "assets.csv" && column == "id"),
         "{e:?}"
     );
     let e = read("id,lon\n4201030103000001,114.25\n");
     assert!(
-        matches!(&e, Error::Table { source_name, reason }
-            if source_name == "assets.csv line 1" && reason.contains("\"lat\"")),
+        matches!(&e, Error::MissingColumn { column, .. } if column == "lat"),
         "{e:?}"
     );
     let e = read(
         "id,lon,lat\n4201030103000001,114.25,30.55\n4201030103000002,114.25,30.55\n4201030103000003,east,30.55\n",
     );
     assert!(
-        matches!(&e, Error::Table { source_name, reason }
-            if source_name == "assets.csv line 4" && reason.contains("\"lon\"") && reason.contains("east")),
+        matches!(&e, Error::BadRow { line: 4, column, value, .. } if column == "lon" && value == "east"),
         "{e:?}"
     );
     let e = read("id,lon,lat\n4201030103000001,114.25,\n");
     assert!(
-        matches!(&e, Error::Table { source_name, reason }
-            if source_name == "assets.csv line 2" && reason.contains("\"lat\"")),
+        matches!(&e, Error::BadRow { line: 2, column, .. } if column == "lat"),
         "{e:?}"
     );
     // A row with a missing field.
     let e = read("id,lon,lat\n4201030103000001,114.25,30.55\n4201030103000002,114.25\n");
     assert!(
-        matches!(&e, Error::Table { source_name, .. } if source_name == "assets.csv line 3"),
+        matches!(&e, Error::BadRow { line: 3, column, .. } if column == "lat"),
+        "{e:?}"
+    );
+    // Out of range, or not finite.
+    let e = read("id,lon,lat\n4201030103000001,114.25,91\n");
+    assert!(
+        matches!(&e, Error::BadRow { line: 2, column, .. } if column == "lat"),
+        "{e:?}"
+    );
+    let e = read("id,lon,lat\n4201030103000001,inf,30.55\n");
+    assert!(
+        matches!(&e, Error::BadRow { line: 2, column, .. } if column == "lon"),
         "{e:?}"
     );
 }

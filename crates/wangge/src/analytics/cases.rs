@@ -25,10 +25,19 @@
 //! CSV file read in chunks ([`CaseReader`]) and an in-memory table of typed columns
 //! ([`CaseTable`], e.g. a DataFrame's numpy arrays), whose numbers and timestamps are taken as
 //! they are and whose text is read as a CSV field would be.
+//!
+//! A CSV file is read by [`crate::io::csv_input`], under its rules: UTF-8 or GBK/GB18030
+//! (detected, or as [`crate::io::csv_input::CsvOptions`] say), a byte-order mark stripped,
+//! quoted line breaks, lines counted where a record starts. A row with fewer or more fields
+//! than the header is a bad row like any other; a byte the encoding cannot read, a record over
+//! the length limit or a quote left open stop the reading even with `skip_invalid`. Columns
+//! not listed above are ignored; a header naming a listed column twice is an
+//! [`Error::Table`].
 
 use super::time::{format_timestamp, parse_timestamp, Timestamp};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
+use crate::io::csv_input::{find_column, CsvOptions, CsvReader};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Read;
@@ -237,16 +246,17 @@ pub struct CaseSchema {
 }
 
 impl CaseSchema {
-    /// Finds the columns in a header; `lon` and `lat` are required ([`Error::MissingColumn`]).
+    /// Finds the columns in a header (names trimmed); `lon` and `lat` are required
+    /// ([`Error::MissingColumn`]); a column named twice is an [`Error::Table`].
     pub fn from_headers<'h>(
         source_name: &str,
         headers: impl IntoIterator<Item = &'h str>,
         columns: &CaseColumns,
     ) -> Result<CaseSchema> {
-        let headers: Vec<&str> = headers.into_iter().map(str::trim).collect();
+        let headers: Vec<&str> = headers.into_iter().collect();
         let mut index = [None; 11];
         for (slot, c) in index.iter_mut().zip(COLUMNS) {
-            *slot = headers.iter().position(|h| *h == columns.name(c));
+            *slot = find_column(source_name, headers.iter().copied(), columns.name(c))?;
         }
         let schema = CaseSchema {
             source_name: source_name.to_string(),
@@ -471,6 +481,24 @@ impl<'c> RowChecker<'c> {
         self.rows
     }
 
+    /// Counts a row that cannot be read at all (e.g. a CSV row of the wrong width) as bad:
+    /// collected or returned as the error, as chosen in [`RowChecker::new`].
+    pub fn reject(&mut self, line: u64, column: &str, value: &str, reason: &str) -> Result<()> {
+        let problem = RowProblem {
+            row: self.rows,
+            line,
+            column: column.to_string(),
+            value: value.to_string(),
+            reason: reason.to_string(),
+        };
+        self.rows += 1;
+        if !self.skip_invalid {
+            return Err(problem.to_error(&self.schema.source_name));
+        }
+        self.problems.push(problem);
+        Ok(())
+    }
+
     /// Checks the next row (`line` in the file, 0 for in-memory tables; `get` gives a column's
     /// cell, `None` when the table has no such column) and appends it to `chunk` when good.
     /// A bad row is collected or returned as the error, as chosen in [`RowChecker::new`].
@@ -645,15 +673,16 @@ fn rework_count(v: &Cell<'_>) -> Option<u32> {
 
 /// Reads a case CSV in chunks, so a table of any length runs in bounded memory.
 pub struct CaseReader<'c, R: Read> {
-    csv: csv::Reader<R>,
+    csv: CsvReader<R>,
     checker: RowChecker<'c>,
     record: csv::StringRecord,
 }
 
 impl<'c, R: Read> CaseReader<'c, R> {
-    /// Reads the header. With a `catalog`, categories must be classes of it. With
-    /// `skip_invalid`, bad rows are collected ([`CaseReader::problems`]) and left out; without,
-    /// the first one is returned as [`Error::BadRow`].
+    /// Reads the header, with the default [`CsvOptions`] (encoding detected). With a
+    /// `catalog`, categories must be classes of it. With `skip_invalid`, bad rows are collected
+    /// ([`CaseReader::problems`]) and left out; without, the first one is returned as
+    /// [`Error::BadRow`].
     pub fn new(
         source_name: &str,
         input: R,
@@ -661,12 +690,28 @@ impl<'c, R: Read> CaseReader<'c, R> {
         catalog: Option<&'c Catalog>,
         skip_invalid: bool,
     ) -> Result<Self> {
-        let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-        let headers = csv.headers().map_err(|e| Error::Io {
-            path: source_name.to_string(),
-            reason: format!("header: {e}"),
-        })?;
-        let schema = CaseSchema::from_headers(source_name, headers.iter(), columns)?;
+        Self::with_csv_options(
+            source_name,
+            input,
+            columns,
+            catalog,
+            skip_invalid,
+            &CsvOptions::default(),
+        )
+    }
+
+    /// [`CaseReader::new`] with the CSV options (encoding, record length limit).
+    pub fn with_csv_options(
+        source_name: &str,
+        input: R,
+        columns: &CaseColumns,
+        catalog: Option<&'c Catalog>,
+        skip_invalid: bool,
+        options: &CsvOptions,
+    ) -> Result<Self> {
+        let csv = CsvReader::new(source_name, input, options)?;
+        let headers = csv.headers().iter().map(String::as_str);
+        let schema = CaseSchema::from_headers(source_name, headers, columns)?;
         Ok(CaseReader {
             csv,
             checker: RowChecker::new(schema, catalog, skip_invalid),
@@ -699,24 +744,30 @@ impl<'c, R: Read> CaseReader<'c, R> {
         self.checker.rows()
     }
 
+    /// The encoding the file is read in ([`CsvReader::encoding`]).
+    pub fn encoding(&self) -> &'static str {
+        self.csv.encoding()
+    }
+
     /// Reads up to `max_rows` good rows; an empty chunk at the end of the file.
     pub fn next_chunk(&mut self, max_rows: usize) -> Result<CaseChunk> {
         let mut chunk = CaseChunk::default();
         while chunk.len() < max_rows.max(1) {
-            let more = self.csv.read_record(&mut self.record).map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                Error::BadRow {
-                    source_name: self.checker.schema.source_name.clone(),
+            let line = match self.csv.read(&mut self.record) {
+                Ok(Some(line)) => line,
+                Ok(None) => break,
+                Err(Error::BadRow {
                     line,
-                    column: String::new(),
-                    value: String::new(),
-                    reason: format!("malformed CSV: {e}"),
+                    column,
+                    value,
+                    reason,
+                    ..
+                }) if self.csv.can_go_on() => {
+                    self.checker.reject(line, &column, &value, &reason)?;
+                    continue;
                 }
-            })?;
-            if !more {
-                break;
-            }
-            let line = self.record.position().map_or(0, |p| p.line());
+                Err(e) => return Err(e),
+            };
             let record = &self.record;
             let schema = &self.checker.schema;
             let positions = schema.index;

@@ -52,7 +52,8 @@
 //!
 //! [`HotspotFinder::read_csv`] reads the case table with [`CaseReader`] (the `category` and
 //! `reported_at` columns are required: without them, [`Error::MissingColumn`] names the
-//! column). [`HotspotFinder::find`] takes plain slices (WGS84 points, category ids and names,
+//! column), under the CSV rules of [`crate::io::csv_input`] (encoding from
+//! [`HotspotOptions::csv`]: UTF-8 or GBK/GB18030 detected by default). [`HotspotFinder::find`] takes plain slices (WGS84 points, category ids and names,
 //! times), for bindings; [`link_groups`] is the bare clustering.
 //!
 //! ```
@@ -90,6 +91,7 @@ use crate::catalog::Catalog;
 use crate::crs::{coordinate_problem, Crs};
 use crate::dispatch::Dispatcher;
 use crate::error::{Error, Result};
+use crate::io::csv_input::CsvOptions;
 use crate::model::{City, RegionId};
 use crate::nearest::{geodesic_distance_m, PointIndex};
 use crate::NO_OWNER;
@@ -446,6 +448,8 @@ pub struct HotspotOptions {
     pub skip_invalid: bool,
     /// Rows per chunk read.
     pub chunk_rows: usize,
+    /// How to read a CSV file: encoding (detected by default) and record length limit.
+    pub csv: CsvOptions,
 }
 
 impl HotspotOptions {
@@ -459,6 +463,7 @@ impl HotspotOptions {
             crs: Crs::Wgs84,
             skip_invalid: false,
             chunk_rows: 1 << 18,
+            csv: CsvOptions::default(),
         }
     }
 }
@@ -669,12 +674,13 @@ impl<'a> HotspotFinder<'a> {
     ) -> Result<HotspotReport> {
         let linkage = Linkage::new(options.radius_m, options.days)?;
         check_min_cases(options.min_cases)?;
-        let mut reader = CaseReader::new(
+        let mut reader = CaseReader::with_csv_options(
             source_name,
             input,
             &options.columns,
             self.catalog,
             options.skip_invalid,
+            &options.csv,
         )?;
         reader.schema().require(Column::Category, NEEDED)?;
         reader.schema().require(Column::ReportedAt, NEEDED)?;

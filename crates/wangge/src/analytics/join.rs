@@ -12,6 +12,7 @@ use crate::crs::Crs;
 use crate::dispatch::Reason;
 use crate::dispatch::{DepartmentMatch, DepartmentTable, DispatchOptions, Dispatcher, ReportFacts};
 use crate::error::Result;
+use crate::io::csv_input::CsvOptions;
 use crate::model::City;
 use crate::NO_OWNER;
 use h3o::Resolution;
@@ -35,6 +36,9 @@ pub struct StatsOptions {
     pub skip_invalid: bool,
     /// Rows per chunk (memory is bounded by a chunk, the region tallies and the cell counts).
     pub chunk_rows: usize,
+    /// How to read a CSV file ([`crate::io::csv_input`]): encoding (UTF-8 or GBK/GB18030
+    /// detected by default) and record length limit. Not used for in-memory tables.
+    pub csv: CsvOptions,
 }
 
 impl Default for StatsOptions {
@@ -46,6 +50,7 @@ impl Default for StatsOptions {
             indicators: None,
             skip_invalid: false,
             chunk_rows: 1 << 18,
+            csv: CsvOptions::default(),
         }
     }
 }
@@ -144,12 +149,13 @@ impl<'a> Analyst<'a> {
         input: R,
         options: &StatsOptions,
     ) -> Result<CaseStats> {
-        let mut reader = CaseReader::new(
+        let mut reader = CaseReader::with_csv_options(
             source_name,
             input,
             &options.columns,
             self.catalog,
             options.skip_invalid,
+            &options.csv,
         )?;
         let indicators = choose_indicators(reader.schema(), options.indicators.as_deref())?;
         let mut acc = Accumulator::new(self.city.len());

@@ -12,11 +12,16 @@
 //! Asset files use the field names of [`AssetFields`] (`fields = "default"`) or of legacy
 //! exchange payloads (`fields = "legacy"`: ObjID, ObjName, DeptCode1-3, ObjState, BGID, PointX,
 //! PointY). Worker CSV columns: `id,kind,lon,lat,on_duty,home_grid` (`on_duty`: true/false/1/0).
+//!
+//! CSV files are read under the rules of [`crate::io::csv_input`]; their text encoding is
+//! detected (UTF-8, or GBK/GB18030 exports of older city systems) unless the source names it:
+//! `assets = { file = "assets.csv", encoding = "gbk" }` (`auto`, `utf-8` or `gbk`).
 
+use super::csv_input::{decode_text, CsvOptions, CsvReader, Encoding};
 use super::read_file;
 use crate::assets::{read_csv, read_geojson, AssetFields, AssetInput};
 use crate::catalog::Catalog;
-use crate::crs::{Converter, Crs};
+use crate::crs::{coordinate_problem, Converter, Crs};
 use crate::dispatch::{departments::parse_table, DepartmentTable, Dispatcher, Resource};
 use crate::error::{Error, Result};
 use crate::model::City;
@@ -56,6 +61,9 @@ pub enum Source {
         /// Field names: "default" or "legacy".
         #[serde(default)]
         fields: Option<String>,
+        /// Text encoding of a CSV file ([`Encoding::Auto`]: detected).
+        #[serde(default, skip_serializing_if = "Encoding::is_auto")]
+        encoding: Encoding,
     },
     /// Generate deterministically.
     Generate {
@@ -71,12 +79,41 @@ fn text(path: &Path) -> Result<String> {
     })
 }
 
+/// Whether a source file is read as CSV (not GeoJSON by its extension).
+fn is_csv(file: &Path) -> bool {
+    !file
+        .extension()
+        .is_some_and(|e| e == "geojson" || e == "json")
+}
+
 impl DispatchSpec {
+    /// The CSV files among the sources, with their encodings.
+    fn csv_files(&self) -> Vec<(&Path, Encoding)> {
+        [&self.assets, &self.workers]
+            .into_iter()
+            .flatten()
+            .filter_map(|source| match source {
+                Source::File { file, encoding, .. } if is_csv(file) => {
+                    Some((file.as_path(), *encoding))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Loads everything and builds a [`Dispatcher`] for `city`; paths relative to `base`.
+    /// CSV files are decoded as their `encoding` says ([`decode_text`]); other files must be
+    /// UTF-8.
     pub fn load(&self, base: &Path, city: Arc<City>) -> Result<Dispatcher> {
+        let csv_files = self.csv_files();
         self.load_with(city, &mut |p: &Path| {
             let path = base.join(p);
-            Ok((path.display().to_string(), text(&path)?))
+            let name = path.display().to_string();
+            let text = match csv_files.iter().find(|(f, _)| *f == p) {
+                Some((_, encoding)) => decode_text(&name, &read_file(&path)?, *encoding)?,
+                None => text(&path)?,
+            };
+            Ok((name, text))
         })
     }
 
@@ -128,7 +165,9 @@ impl DispatchSpec {
         let converter = Converter::default();
         let assets: Vec<AssetInput> = match &self.assets {
             None => Vec::new(),
-            Some(Source::File { file, crs, fields }) => {
+            Some(Source::File {
+                file, crs, fields, ..
+            }) => {
                 let fields = match fields.as_deref() {
                     None | Some("default") => AssetFields::default(),
                     Some("legacy") => AssetFields::legacy(),
@@ -142,13 +181,10 @@ impl DispatchSpec {
                     }
                 };
                 let (name, body) = read(file)?;
-                if file
-                    .extension()
-                    .is_some_and(|e| e == "geojson" || e == "json")
-                {
-                    read_geojson(&name, &body, &fields, *crs, &converter)?
-                } else {
+                if is_csv(file) {
                     read_csv(&name, &body, &fields, *crs, &converter)?
+                } else {
+                    read_geojson(&name, &body, &fields, *crs, &converter)?
                 }
             }
             Some(Source::Generate { generate }) => {
@@ -168,28 +204,24 @@ impl DispatchSpec {
     }
 }
 
-/// Reads workers from CSV (`id,kind,lon,lat,on_duty,home_grid`).
+/// Reads workers from CSV text (`id,kind,lon,lat,on_duty,home_grid`; other columns are
+/// ignored), under the rules of [`crate::io::csv_input`]. Bytes in another encoding: decode
+/// them first with [`decode_text`].
+///
+/// # Errors
+/// [`Error::MissingColumn`] for a required column ([`Error::Table`] if named twice);
+/// [`Error::BadRow`] naming the line and column of a coordinate that is not a finite number
+/// within ±180 / ±90, an `on_duty` that is not a yes/no, or a row of the wrong width; the
+/// reader's errors.
 pub fn read_workers(
     source_name: &str,
     text: &str,
     crs: Crs,
     converter: &Converter,
 ) -> Result<Vec<Resource>> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let fail = |line: u64, reason: String| Error::Table {
-        source_name: format!("{source_name} line {line}"),
-        reason,
-    };
-    let headers = reader
-        .headers()
-        .map_err(|e| fail(1, e.to_string()))?
-        .clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| fail(1, format!("no column {name:?}")))
-    };
+    let options = CsvOptions::with_encoding(Encoding::Utf8);
+    let mut reader = CsvReader::new(source_name, text.as_bytes(), &options)?;
+    let col = |name: &str| reader.require(name, "a worker");
     let (id, kind, lon, lat, duty) = (
         col("id")?,
         col("kind")?,
@@ -197,28 +229,33 @@ pub fn read_workers(
         col("lat")?,
         col("on_duty")?,
     );
-    let home = headers.iter().position(|h| h == "home_grid");
+    let home = reader.column("home_grid")?;
+    let headers = reader.headers().to_vec();
+    let mut record = csv::StringRecord::new();
     let mut out = Vec::new();
-    for record in reader.records() {
-        let r = record.map_err(|e| fail(e.position().map_or(0, |p| p.line()), e.to_string()))?;
-        let line = r.position().map_or(0, |p| p.line());
-        let field = |i: usize| r.get(i).unwrap_or("").trim();
-        let num = |i: usize| {
-            field(i)
-                .parse::<f64>()
-                .map_err(|_| fail(line, format!("{:?} is not a number", field(i))))
+    while let Some(line) = reader.read(&mut record)? {
+        let field = |i: usize| record[i].trim();
+        let bad = |i: usize, reason: &str| Error::BadRow {
+            source_name: source_name.to_string(),
+            line,
+            column: headers[i].clone(),
+            value: record[i].to_string(),
+            reason: reason.to_string(),
+        };
+        let num = |i: usize| match field(i).parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(bad(i, "not a finite number")),
         };
         let on_duty = match field(duty) {
             "true" | "1" | "yes" => true,
             "false" | "0" | "no" | "" => false,
-            other => {
-                return Err(fail(
-                    line,
-                    format!("on_duty {other:?}: expected true/false"),
-                ))
-            }
+            _ => return Err(bad(duty, "expected true/false (1/0, yes/no)")),
         };
-        let (x, y) = converter.to_wgs84(crs, num(lon)?, num(lat)?);
+        let (x, y) = (num(lon)?, num(lat)?);
+        if let Some(problem) = coordinate_problem(x, y) {
+            return Err(bad(if x.abs() > 180.0 { lon } else { lat }, problem));
+        }
+        let (x, y) = converter.to_wgs84(crs, x, y);
         out.push(Resource {
             id: field(id).to_string(),
             kind: field(kind).to_string(),
