@@ -58,6 +58,18 @@ pub enum Error {
         /// Latitude found.
         lat: f64,
     },
+    /// A ring that encloses no area: fewer than 3 distinct corners are left once repeated
+    /// positions and spikes (vertices where the ring turns straight back) are removed, as when
+    /// all its positions lie on one line.
+    #[error("{at}: ring {ring} encloses no area: {corners} distinct corner(s) left after removing repeated positions and spikes (its positions lie on one line or repeat); a ring needs 3 corners not on one line")]
+    DegenerateRing {
+        /// Where the feature is.
+        at: Location,
+        /// Ring index in the feature.
+        ring: usize,
+        /// Distinct corners left after the repairs.
+        corners: usize,
+    },
     /// A polygon's rings cross themselves or each other.
     #[error("{at}: invalid polygon: {reason}")]
     SelfIntersection {
@@ -399,6 +411,7 @@ impl Error {
             | Error::RingNotClosed { .. }
             | Error::NonFiniteCoordinate { .. }
             | Error::CoordinateOutOfRange { .. }
+            | Error::DegenerateRing { .. }
             | Error::SelfIntersection { .. }
             | Error::UnsupportedGeometry { .. } => ErrorKind::Geometry,
             Error::DuplicateCode { .. }

@@ -1,6 +1,6 @@
 //! Building a [`City`] from per-level inputs, with every check that names feature and code.
 
-use super::geometry::{check_valid, to_multipolygon, RawMultiPolygon};
+use super::geometry::{check_valid, repair, to_multipolygon, RawMultiPolygon};
 use super::{City, Region, RegionId};
 use crate::codes::{check_extends, CodeKind};
 use crate::error::{Error, Location, Result};
@@ -93,7 +93,10 @@ impl City {
     ///
     /// Each feature is checked in this order, and the first problem is returned as a typed
     /// [`Error`] naming level, feature index and code: ring length and closure, finite and
-    /// in-range coordinates, polygon validity (self-intersection), code format (standard scheme),
+    /// in-range coordinates, then the repairs of [`repair`](super::geometry::repair()) (repeated
+    /// positions merged, spikes removed; a ring left without area is
+    /// [`Error::DegenerateRing`]), polygon validity (self-intersection; see
+    /// [`check_valid`](super::geometry::check_valid()) for its cost), code format (standard scheme),
     /// duplicate code, parent (named and unknown, or by containment and none found), code prefix
     /// of the parent (standard scheme), and vertices outside the parent beyond the tolerance.
     pub fn build(levels: Vec<LevelInput>, options: &BuildOptions) -> Result<City> {
@@ -242,7 +245,8 @@ fn check_shape_and_code(
     r: &RegionInput,
     options: &BuildOptions,
 ) -> Result<MultiPolygon<f64>> {
-    let geometry = to_multipolygon(at, &r.geometry)?;
+    let mut geometry = to_multipolygon(at, &r.geometry)?;
+    repair(at, &mut geometry)?;
     if options.check_validity {
         check_valid(at, &geometry)?;
     }
