@@ -639,8 +639,10 @@ def case_stats_csv(
     indicators: Optional[Sequence[str]] = None,
     skip_invalid: bool = False,
     chunk_rows: Optional[int] = None,
+    encoding: str = "auto",
 ) -> CaseStats:
-    """Reads a case CSV in chunks and aggregates it."""
+    """Reads a case CSV in chunks and aggregates it; ``encoding``: "auto" (UTF-8, or GBK/GB18030
+    detected), "utf-8" or "gbk"."""
 
 def case_stats_columns(
     source: _Source,
@@ -735,8 +737,10 @@ def hotspots_csv(
     crs: _Crs = "wgs84",
     skip_invalid: bool = False,
     chunk_rows: Optional[int] = None,
+    encoding: str = "auto",
 ) -> Hotspots:
-    """Reads a case CSV and finds its repeat-case hot spots."""
+    """Reads a case CSV and finds its repeat-case hot spots; ``encoding`` as for
+    ``case_stats_csv``."""
 
 def hotspots_columns(
     source: _Source,

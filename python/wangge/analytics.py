@@ -126,6 +126,7 @@ def case_stats(
     skip_invalid: bool = False,
     columns: Optional[Mapping[str, str]] = None,
     chunk_rows: Optional[int] = None,
+    encoding: str = "auto",
 ) -> CaseStats:
     """Joins a case table to every level of ``city`` and to departments, and aggregates it.
 
@@ -135,7 +136,10 @@ def case_stats(
     chunks, so any length fits in memory), a pandas DataFrame / GeoDataFrame, or a mapping of
     column name to array. ``crs`` of the case coordinates; ``h3_res`` adds H3 cell counts;
     ``indicators`` (keys or Chinese names) chooses the indicators, by default every one the
-    table has the columns for; ``columns`` renames roles (``{"lon": "x"}``).
+    table has the columns for; ``columns`` renames roles (``{"lon": "x"}``). ``encoding`` of a
+    CSV file: ``"auto"`` (UTF-8, or GBK/GB18030 when the text is not UTF-8 but clean GBK),
+    ``"utf-8"`` or ``"gbk"``; a byte it cannot read raises :class:`DataError` naming its line
+    (the rules: the Rust docs of ``wangge::io::csv_input``).
 
     Returns a :class:`CaseStats`: ``.level(name)`` and ``.departments()`` (DataFrames with the
     counters and the indicator columns), ``.total``, ``.outside``, ``.problems()``, ``.h3()``.
@@ -162,7 +166,7 @@ def case_stats(
         chunk_rows=chunk_rows,
     )
     if isinstance(cases, (str, os.PathLike)):
-        return _wangge.case_stats_csv(city, os.fspath(cases), **options)
+        return _wangge.case_stats_csv(city, os.fspath(cases), encoding=encoding, **options)
     pd = _pandas("case_stats on a DataFrame")
     table = _columns_of(cases, columns, pd)
     return _wangge.case_stats_columns(city, table, source_name="DataFrame", **options)
@@ -179,6 +183,7 @@ def hotspots(
     skip_invalid: bool = False,
     columns: Optional[Mapping[str, str]] = None,
     chunk_rows: Optional[int] = None,
+    encoding: str = "auto",
 ) -> Hotspots:
     """Repeat-case hot spots (反复发生案件): cases of the same category within ``radius_m``
     metres (geodesic, WGS84) and ``days`` days of each other, joined into clusters (single
@@ -190,7 +195,8 @@ def hotspots(
     code table, and repeat cases of component classes are attributed to the nearest asset of
     their class within ``radius_m``). ``cases``: a CSV path (read in chunks), a DataFrame /
     GeoDataFrame or a mapping of arrays with ``lon``, ``lat``, ``category`` and
-    ``reported_at`` columns (rename with ``columns``), coordinates in ``crs``.
+    ``reported_at`` columns (rename with ``columns``), coordinates in ``crs``; ``encoding`` of a
+    CSV file as for :func:`case_stats`.
 
     Returns a :class:`Hotspots`: ``.clusters()`` (a DataFrame by cluster id), ``.regions(level)``
     (regions ranked by repeat cases), ``.assets_ranking()``, ``.problems()``, ``.to_dict()``,
@@ -217,7 +223,13 @@ def hotspots(
     )
     if isinstance(cases, (str, os.PathLike)):
         return _wangge.hotspots_csv(
-            city, os.fspath(cases), radius_m, days, chunk_rows=chunk_rows, **options
+            city,
+            os.fspath(cases),
+            radius_m,
+            days,
+            chunk_rows=chunk_rows,
+            encoding=encoding,
+            **options,
         )
     pd = _pandas("hotspots on a DataFrame")
     table = _columns_of(cases, columns, pd)

@@ -24,6 +24,7 @@ use wangge::analytics::{
     Analyst, CaseColumns, CaseStats as CoreStats, Indicator, StatsOptions, Tally,
 };
 use wangge::dispatch::Dispatcher as CoreDispatcher;
+use wangge::io::csv_input::{CsvOptions, Encoding};
 use wangge::{Error, RegionId};
 
 /// What a case table is joined with: a bare city (departments from the `department` column
@@ -156,12 +157,22 @@ fn options(
         indicators: indicators(indicator_names)?,
         skip_invalid,
         chunk_rows: chunk_rows.unwrap_or(defaults.chunk_rows).max(1),
+        csv: defaults.csv,
     })
 }
 
-/// Reads a case CSV in chunks and aggregates it (`wangge.case_stats` with a path).
+/// The CSV options of an `encoding` keyword: `"auto"` (UTF-8, or GBK/GB18030 when the text is
+/// not UTF-8 but clean GBK), `"utf-8"` or `"gbk"`; another name is a `WanggeError`.
+pub(crate) fn csv_options(encoding: &str) -> PyResult<CsvOptions> {
+    let encoding: Encoding = encoding.parse().map_err(errors::to_py)?;
+    Ok(CsvOptions::with_encoding(encoding))
+}
+
+/// Reads a case CSV in chunks and aggregates it (`wangge.case_stats` with a path). `encoding`:
+/// "auto" (UTF-8, or GBK/GB18030 detected), "utf-8" or "gbk"; an undecodable byte raises
+/// `DataError` naming its line.
 #[pyfunction]
-#[pyo3(name = "case_stats_csv", signature = (source, path, *, columns = None, crs = "wgs84", h3_res = None, indicators = None, skip_invalid = false, chunk_rows = None))]
+#[pyo3(name = "case_stats_csv", signature = (source, path, *, columns = None, crs = "wgs84", h3_res = None, indicators = None, skip_invalid = false, chunk_rows = None, encoding = "auto"))]
 #[allow(clippy::too_many_arguments)]
 pub fn case_stats_csv(
     py: Python<'_>,
@@ -173,9 +184,11 @@ pub fn case_stats_csv(
     indicators: Option<Vec<String>>,
     skip_invalid: bool,
     chunk_rows: Option<usize>,
+    encoding: &str,
 ) -> PyResult<CaseStats> {
     let source = Source::of(source)?;
-    let options = options(columns, crs, h3_res, indicators, skip_invalid, chunk_rows)?;
+    let mut options = options(columns, crs, h3_res, indicators, skip_invalid, chunk_rows)?;
+    options.csv = csv_options(encoding)?;
     let name = path.display().to_string();
     let stats = errors::detach(py, || {
         let file = std::fs::File::open(&path).map_err(|e| Error::Io {

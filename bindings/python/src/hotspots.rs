@@ -4,7 +4,9 @@
 //! Conversions only: the row checks are the core's `RowChecker`, the clustering and the
 //! rankings `HotspotFinder`'s.
 
-use crate::analytics::{case_columns, column_values, problems_frame, typed_columns, Source};
+use crate::analytics::{
+    case_columns, column_values, csv_options, problems_frame, typed_columns, Source,
+};
 use crate::city::{import_pandas, City};
 use crate::coords;
 use crate::dispatch::json_to_py;
@@ -37,9 +39,10 @@ impl Source {
     }
 }
 
-/// Reads a case CSV and finds its repeat-case hot spots (`wangge.hotspots` with a path).
+/// Reads a case CSV and finds its repeat-case hot spots (`wangge.hotspots` with a path);
+/// `encoding` as for `case_stats_csv`.
 #[pyfunction]
-#[pyo3(name = "hotspots_csv", signature = (source, path, radius_m, days, *, min_cases = 2, columns = None, crs = "wgs84", skip_invalid = false, chunk_rows = None))]
+#[pyo3(name = "hotspots_csv", signature = (source, path, radius_m, days, *, min_cases = 2, columns = None, crs = "wgs84", skip_invalid = false, chunk_rows = None, encoding = "auto"))]
 #[allow(clippy::too_many_arguments)]
 pub fn hotspots_csv(
     py: Python<'_>,
@@ -52,9 +55,11 @@ pub fn hotspots_csv(
     crs: &str,
     skip_invalid: bool,
     chunk_rows: Option<usize>,
+    encoding: &str,
 ) -> PyResult<Hotspots> {
     let source = Source::of(source)?;
     let mut options = HotspotOptions::new(radius_m, days);
+    options.csv = csv_options(encoding)?;
     options.min_cases = min_cases;
     options.columns = case_columns(columns)?;
     options.crs = coords::crs(crs)?;
