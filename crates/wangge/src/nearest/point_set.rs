@@ -2,7 +2,6 @@
 
 use super::{Neighbor, PointIndex};
 use crate::error::{Error, Result};
-use std::collections::HashMap;
 
 /// Something with a unique id and a WGS84 position.
 pub trait Positioned {
@@ -13,11 +12,11 @@ pub trait Positioned {
 }
 
 /// Items sorted by id (so index order is id order and query ties resolve by id), with lookup by
-/// id and exact geodesic nearest / within queries.
+/// id (a binary search of the sorted items: no second copy of the ids) and exact geodesic
+/// nearest / within queries.
 #[derive(Debug, Clone)]
 pub struct PointSet<T> {
     items: Vec<T>,
-    by_id: HashMap<String, u32>,
     index: PointIndex,
 }
 
@@ -31,18 +30,9 @@ impl<T: Positioned> PointSet<T> {
                 id: w[0].id().to_string(),
             });
         }
-        let by_id = items
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.id().to_string(), i as u32))
-            .collect();
         let (lons, lats): (Vec<f64>, Vec<f64>) = items.iter().map(Positioned::lon_lat).unzip();
         let index = PointIndex::new(&lons, &lats)?;
-        Ok(PointSet {
-            items,
-            by_id,
-            index,
-        })
+        Ok(PointSet { items, index })
     }
 
     /// The same set with every item replaced by `f(item)`, which must keep each item's id
@@ -58,7 +48,6 @@ impl<T: Positioned> PointSet<T> {
             .all(|(a, b)| a.id() == b.id() && a.lon_lat() == b.lon_lat()));
         PointSet {
             items,
-            by_id: self.by_id.clone(),
             index: self.index.clone(),
         }
     }
@@ -75,7 +64,7 @@ impl<T: Positioned> PointSet<T> {
 
     /// The position of an id in [`PointSet::items`].
     pub fn position_of(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).map(|&i| i as usize)
+        self.items.binary_search_by(|t| t.id().cmp(id)).ok()
     }
 
     /// The `k` nearest items passing `keep` (geodesic metres, exact order, ties by id).
