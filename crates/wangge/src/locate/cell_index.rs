@@ -3,7 +3,9 @@
 //!
 //! The bounding box of all regions is cut into square-ish cells of about half the typical size of
 //! a deepest-level region (at most [`MAX_CELLS`] cells, and at most [`CELLS_PER_VERTEX`] per
-//! vertex of the input, so a small input cannot make a large grid). For each cell the build records which
+//! vertex of the input, so a small input cannot make a large grid; coarser when the edges' and
+//! regions' bounding boxes would meet more than [`PAIRS_PER_VERTEX`] cells per vertex, so that
+//! long edges over a fine grid cannot make the build quadratic). For each cell the build records which
 //! regions have an edge touching it (conservatively: the edge's bounding box meets the cell) and,
 //! among the regions that touch it with no edge, the best one that covers it completely (deepest
 //! level, then lowest id). A cell no edge touches gets its answer stored directly. Any other cell
@@ -50,6 +52,15 @@ pub const MAX_CELLS: usize = 1 << 22;
 pub const CELLS_PER_VERTEX: usize = 256;
 /// The cell budget of an input with very few vertices.
 const MIN_CELL_BUDGET: usize = 4096;
+/// (edge, cell) and (region, cell) pairs the build may visit per input vertex, on top of 4 per
+/// cell: the pairs of an edge are the cells its bounding box meets, those of a region the cells
+/// of its bounding box. Real cities need about 5 per vertex (the central-Wuhan city 4.9, the
+/// fixture 5.7; the demo city 97, but that is 0.9 per cell), while long edges crossing a fine
+/// grid (a few huge diagonal regions over many small ones) would need a number of pairs that
+/// grows with the product of edges and cells, and 16 bytes of memory each. Over the budget the
+/// cells are made coarser until the pairs fit: answers stay exact, queries in those cells just
+/// test more edges.
+const PAIRS_PER_VERTEX: u64 = 16;
 /// Marks a cell word as a direct answer (low bits = region id, or [`NO_OWNER`] masked).
 const DIRECT: u32 = 1 << 31;
 const NONE_DIRECT: u32 = DIRECT | (NO_OWNER >> 1);
@@ -165,8 +176,50 @@ impl CellLocator {
         me.ny = ((h / side).ceil() as usize).clamp(1, budget / me.nx);
         me.sx = me.nx as f64 / w;
         me.sy = me.ny as f64 / h;
+        // Bound the fill's time and memory ([`PAIRS_PER_VERTEX`]): coarser cells until the
+        // (region, cell) and (edge, cell) pairs it visits fit the budget.
+        loop {
+            let budget = (vertices as u64)
+                .saturating_mul(PAIRS_PER_VERTEX)
+                .saturating_add(4 * (me.nx * me.ny) as u64);
+            if me.nx * me.ny == 1 || me.fill_pairs(budget) <= budget {
+                break;
+            }
+            me.nx = me.nx.div_ceil(2);
+            me.ny = me.ny.div_ceil(2);
+            me.sx = me.nx as f64 / w;
+            me.sy = me.ny as f64 / h;
+        }
         me.fill(&level);
         me
+    }
+
+    /// The (region, cell) pairs of every region's bounding box plus the (edge, cell) pairs of
+    /// every edge's, as [`CellLocator::fill`] visits them; counting stops past `stop`.
+    fn fill_pairs(&self, stop: u64) -> u64 {
+        let mut pairs: u64 = 0;
+        for region in self.prepared.iter() {
+            let b = region.bbox();
+            if !(b[0] <= b[2] && b[1] <= b[3]) {
+                continue;
+            }
+            let cells = |x0: f64, y0: f64, x1: f64, y1: f64| {
+                ((self.col(x1) - self.col(x0) + 1) * (self.row(y1) - self.row(y0) + 1)) as u64
+            };
+            pairs = pairs.saturating_add(cells(b[0], b[1], b[2], b[3]));
+            region.for_each_edge(|a, e| {
+                pairs = pairs.saturating_add(cells(
+                    a[0].min(e[0]),
+                    a[1].min(e[1]),
+                    a[0].max(e[0]),
+                    a[1].max(e[1]),
+                ));
+            });
+            if pairs > stop {
+                break;
+            }
+        }
+        pairs
     }
 
     #[inline]
@@ -895,6 +948,69 @@ mod tests {
         let cells = CellLocator::new(Arc::from(Vec::new()), &[]);
         assert_eq!(cells.locate(0.0, 0.0), None);
         assert_eq!(cells.locate(f64::NAN, 0.0), None);
+    }
+
+    /// Long diagonal edges over a fine grid: 2,500 small squares set a fine cell size, and 40
+    /// thin diagonal slivers across the whole extent have edges whose bounding boxes meet
+    /// nearly every cell. Without the pair budget the build visited about 40 × 4 × 1M
+    /// (edge, cell) pairs; now the cells get coarser until the pairs fit, with exact answers.
+    #[test]
+    fn long_edges_over_a_fine_grid_stay_within_the_pair_budget() {
+        let poly = |pts: Vec<(f64, f64)>| {
+            PreparedRegion::new(&MultiPolygon(vec![Polygon::new(
+                LineString::from(pts),
+                vec![],
+            )]))
+        };
+        let mut regions: Vec<PreparedRegion> = (0..40)
+            .map(|k| {
+                let d = k as f64 * 0.5;
+                poly(vec![
+                    (d, 0.0),
+                    (d + 0.3, 0.0),
+                    (100.0, 100.0 - d),
+                    (100.0, 100.3 - d),
+                ])
+            })
+            .collect();
+        let top = 0..regions.len() as u32;
+        for i in 0..50 {
+            for j in 0..50 {
+                let (x, y) = (i as f64 * 0.01, 50.0 + j as f64 * 0.01);
+                regions.push(poly(vec![
+                    (x, y),
+                    (x + 0.01, y),
+                    (x + 0.01, y + 0.01),
+                    (x, y + 0.01),
+                ]));
+            }
+        }
+        let levels = vec![top.clone(), top.end..regions.len() as u32];
+        let prepared: Arc<[PreparedRegion]> = regions.into();
+        let cells = CellLocator::new(prepared.clone(), &levels);
+        let vertices: usize = prepared.iter().map(|p| p.vertex_count()).sum();
+        let budget = vertices as u64 * PAIRS_PER_VERTEX + 4 * (cells.nx * cells.ny) as u64;
+        let pairs = cells.fill_pairs(u64::MAX);
+        assert!(pairs <= budget, "{pairs} pairs, budget {budget}");
+        // The median square alone asks for 200 × 200 cells of 0.005° over 100°: 4M cells.
+        assert!(
+            cells.nx * cells.ny < 1 << 20,
+            "{} cells",
+            cells.nx * cells.ny
+        );
+        let brute = BruteForceLocator::new(&prepared, &levels);
+        for i in 0..=300 {
+            for j in 0..=300 {
+                let (x, y) = (i as f64 / 3.0, j as f64 / 3.0);
+                assert_eq!(cells.locate(x, y), brute.locate(x, y), "({x}, {y})");
+            }
+        }
+        for i in 0..=100 {
+            for j in 0..=100 {
+                let (x, y) = (i as f64 * 0.005, 50.0 + j as f64 * 0.005);
+                assert_eq!(cells.locate(x, y), brute.locate(x, y), "({x}, {y})");
+            }
+        }
     }
 
     #[test]

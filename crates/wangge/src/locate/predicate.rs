@@ -32,7 +32,9 @@ struct PreparedRing {
 /// Regions with more than [`BAND_MIN_EDGES`] edges also get a band index: the bbox is cut into
 /// horizontal bands and each band lists the edges whose y-range meets it, so a test visits only
 /// the edges near the point's latitude instead of all of them (district outlines have
-/// thousands). Crossing parity adds up over edges, so mixing rings in one band is exact.
+/// thousands). Crossing parity adds up over edges, so mixing rings in one band is exact. The
+/// bands keep at most 8 entries per edge in all (fewer, taller bands when the edges are tall),
+/// so preparing a region takes memory linear in its size whatever its shape.
 #[derive(Debug, Clone)]
 pub struct PreparedRegion {
     bbox: BBox,
@@ -42,6 +44,10 @@ pub struct PreparedRegion {
 
 /// Regions with more edges than this get a band index (see [`PreparedRegion`]).
 pub const BAND_MIN_EDGES: usize = 32;
+
+/// Band entries allowed per edge: real outlines need about 2 (an edge spans its own band and
+/// sometimes the next); a region whose edges span many bands gets fewer, taller bands.
+const BAND_ENTRIES_PER_EDGE: u64 = 8;
 
 /// Edges bucketed by horizontal band (compressed rows: `edges[offsets[i]..offsets[i + 1]]`).
 #[derive(Debug, Clone)]
@@ -55,20 +61,41 @@ struct Bands {
 
 impl Bands {
     fn new(rings: &[PreparedRing], bbox: BBox, edge_count: usize) -> Bands {
-        let count = (edge_count / 2).clamp(1, 1 << 16);
-        let height = (bbox[3] - bbox[1]) / count as f64;
-        let inv_height = if height > 0.0 { 1.0 / height } else { 0.0 };
-        let mut bands = Bands {
-            y0: bbox[1],
-            inv_height,
-            count,
-            offsets: vec![0; count + 1],
-            edges: Vec::new(),
-        };
         let edges = || {
             rings
                 .iter()
                 .flat_map(|r| r.pts.windows(2).map(|w| [w[0], w[1]]))
+        };
+        // An edge is listed in every band it spans. Tall edges over many bands (a comb whose
+        // teeth run the whole height) would make the lists quadratic in the edge count, so the
+        // bands are made fewer until the entries fit [`BAND_ENTRIES_PER_EDGE`] per edge.
+        let budget = (edge_count as u64).saturating_mul(BAND_ENTRIES_PER_EDGE);
+        let mut count = (edge_count / 2).clamp(1, 1 << 16);
+        let mut bands = loop {
+            let height = (bbox[3] - bbox[1]) / count as f64;
+            let inv_height = if height > 0.0 { 1.0 / height } else { 0.0 };
+            let bands = Bands {
+                y0: bbox[1],
+                inv_height,
+                count,
+                offsets: vec![0; count + 1],
+                edges: Vec::new(),
+            };
+            if count == 1 {
+                break bands;
+            }
+            let mut entries: u64 = 0;
+            for [a, b] in edges() {
+                let (lo, hi) = bands.span(a[1], b[1]);
+                entries += (hi - lo + 1) as u64;
+                if entries > budget {
+                    break;
+                }
+            }
+            if entries <= budget {
+                break bands;
+            }
+            count /= 2;
         };
         // Counting pass, prefix sums, then fill: one allocation of the exact size.
         for [a, b] in edges() {
@@ -375,6 +402,38 @@ mod tests {
             inside += banded.contains(x, y) as usize;
         }
         assert!(inside > 1000);
+    }
+
+    /// The quadratic-memory case of region preparation: a comb whose teeth run the whole
+    /// height puts every tooth edge in every band, so `n` teeth made about `n²/2` band entries
+    /// (a 378 kB GeoJSON comb of 5,000 teeth took 2.9 GB). The bands now stay within 8
+    /// entries per edge, with the same answers.
+    #[test]
+    fn tall_edges_keep_band_memory_linear() {
+        let teeth = 5_000;
+        let w = 1.0 / (2 * teeth) as f64;
+        let mut ring = vec![(0.0, -0.1), (1.0, -0.1), (1.0, 1.0)];
+        for i in 0..teeth {
+            let (x0, x1) = (1.0 - (2 * i + 1) as f64 * w, 1.0 - (2 * i + 2) as f64 * w);
+            ring.extend([(x0, 1.0), (x0, 0.0), (x1, 0.0), (x1, 1.0)]);
+        }
+        let comb = PreparedRegion::new(&MultiPolygon(vec![geo::Polygon::new(ring.into(), vec![])]));
+        let bands = comb.bands.as_ref().unwrap();
+        let edges = comb.vertex_count() - 1;
+        assert!(
+            bands.edges.len() <= 8 * edges,
+            "{} band entries for {edges} edges",
+            bands.edges.len()
+        );
+        let mut plain = comb.clone();
+        plain.bands = None;
+        for i in 0..=400 {
+            for j in -2..=12 {
+                let (x, y) = (i as f64 / 400.0 + w / 2.0, j as f64 / 10.0);
+                assert_eq!(comb.contains(x, y), plain.contains(x, y), "({x}, {y})");
+            }
+        }
+        assert!(comb.contains(1.0 - w / 2.0, 0.5) && !comb.contains(1.0 - 1.5 * w, 0.5));
     }
 
     #[test]
