@@ -3,7 +3,8 @@
 //   1. cargo build of bindings/wasm for wasm32-unknown-unknown (profile `wasm-release`,
 //      defined here with --config: release + LTO, one codegen unit, no debug info);
 //   2. wasm-bindgen (the CLI must be exactly the crate's pinned version) into pkg/web (ESM)
-//      and pkg/node (CommonJS), with the generated .d.ts, without the name section;
+//      and pkg/node (CommonJS), with the generated .d.ts, without the name section; two fixes
+//      to the glue's re-initialisation after a panic (patchReinit below);
 //   3. with the `wangge` CLI, into build/ (git-ignored): the Wuhan snapshot and the texts its
 //      dispatcher needs, a snapshot and a GeoJSON export of every tests/conformance dataset,
 //      and the demo test's expected answers (computed by `wangge locate` / `wangge dispatch`);
@@ -53,10 +54,50 @@ const wasm = join(root, "target/wasm32-unknown-unknown/wasm-release/wangge_wasm.
 // The function-name section (≈0.6 MB raw, ≈130 KiB gzipped) only serves stack traces and
 // profiles: dropped unless WANGGE_WASM_KEEP_NAMES=1.
 const nameArgs = process.env.WANGGE_WASM_KEEP_NAMES === "1" ? [] : ["--remove-name-section"];
+// A panic throws a WanggeError and schedules a fresh instance (bindings/wasm/src/panic.rs).
+// wasm-bindgen 0.2.130's glue replaces the instance lazily, in the guard of the *next* export
+// call, and that guard runs after the call's prelude: the stale-object check has already passed
+// and string/array arguments have already been copied into the old instance's memory, so the
+// first call after a panic hands old pointers to the new instance (`City.fromBytes(bytes)`
+// fails with "memory access out of bounds"; a method of an old object reads the new instance's
+// memory). And `free()` never checks for a stale object, so freeing an object made before the
+// reset frees an unrelated block of the new instance. Two patches, each required to apply:
+//   1. the import that throws the panic's error replaces the instance first (eagerly), so by the
+//      time the caller sees the error, the glue already points at the fresh instance and every
+//      old object is stale; the Wasm frames left behind are abandoned by the throw, and the only
+//      glue code still to run (a `finally` freeing a returned string) passes length 0, a no-op;
+//   2. `free()` of a stale object only detaches it (its memory went with the old instance).
+function patchReinit(file) {
+  let js = readFileSync(file, "utf8");
+  const need = (ok, what) => {
+    if (!ok) {
+      throw new Error(`${file}: cannot apply the re-initialisation patch (${what}); the wasm-bindgen ` +
+        "glue changed: re-check build.mjs patchReinit and bindings/wasm/src/panic.rs");
+    }
+  };
+  need(/function __wbg_reset_state\b/.test(js) && /let __wbg_reinit_scheduled\b/.test(js), "no reinit machinery");
+  let thrown = 0;
+  js = js.replace(/(__wbg___wbindgen_rethrow_[0-9a-f]+: function\(arg0\) \{\n)([ \t]*)throw arg0;/g, (_, head, indent) => {
+    thrown++;
+    return `${head}${indent}if (__wbg_reinit_scheduled) __wbg_reset_state(); // wangge: see build.mjs patchReinit\n${indent}throw arg0;`;
+  });
+  need(thrown === 1, `${thrown} rethrow imports`);
+  const classes = (js.match(/\n {4}__destroy_into_raw\(\) \{/g) ?? []).length;
+  let freed = 0;
+  js = js.replace(/(\n {4}free\(\) \{\n)([ \t]*)(const ptr = this\.__destroy_into_raw\(\);)/g, (_, head, indent, rest) => {
+    freed++;
+    return `${head}${indent}if (this.__wbg_inst !== undefined && this.__wbg_inst !== __wbg_instance_id) { // wangge: see build.mjs patchReinit\n` +
+      `${indent}    this.__destroy_into_raw();\n${indent}    return;\n${indent}}\n${indent}${rest}`;
+  });
+  need(classes > 0 && freed === classes, `${freed} free() of ${classes} classes`);
+  writeFileSync(file, js);
+}
+
 for (const [target, dir, type] of [["web", "pkg/web", "module"], ["nodejs", "pkg/node", "commonjs"]]) {
   const out = join(here, dir);
   rmSync(out, { recursive: true, force: true });
   run("wasm-bindgen", ["--target", target, "--out-dir", out, ...nameArgs, wasm]);
+  patchReinit(join(out, "wangge_wasm.js"));
   // The package is "type": "module"; the Node build is CommonJS.
   writeFileSync(join(out, "package.json"), JSON.stringify({ type }, null, 2) + "\n");
 }

@@ -1,7 +1,8 @@
 //! `City`: snapshots, GeoJSON levels, `locate`, `locateMany`, `region`, `regionsGeoJSON`.
 
 use crate::convert::{
-    crs as parse_crs, js_err, js_ids, json_text, options as parse_options, to_js,
+    crs as parse_crs, crs_name, index_arg, js_err, js_ids, json_text, options as parse_options,
+    range_error, string_arg, to_js, type_error, JsResult,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -69,15 +70,15 @@ struct BuildOptionsJs {
 
 /// `GeoJSONLevel[]` (one FeatureCollection per level, top first) as the core's level inputs,
 /// read by the core's GeoJSON reader (errors name the level and feature).
-pub(crate) fn levels_from_js(levels: &JsValue) -> Result<Vec<LevelInput>, JsError> {
+pub(crate) fn levels_from_js(levels: &JsValue) -> JsResult<Vec<LevelInput>> {
     if !js_sys::Array::is_array(levels) {
-        return Err(JsError::new(
+        return Err(type_error(
             "levels must be an array of {name, geojson, ...} objects",
         ));
     }
     let text = json_text(levels, "levels")?.unwrap_or_default();
     let specs: Vec<LevelJs> =
-        serde_json::from_str(&text).map_err(|e| JsError::new(&format!("levels: {e}")))?;
+        serde_json::from_str(&text).map_err(|e| type_error(&format!("levels: {e}")))?;
     let converter = wangge::crs::Converter::default();
     let mut inputs = Vec::with_capacity(specs.len());
     for spec in specs {
@@ -96,7 +97,7 @@ pub(crate) fn levels_from_js(levels: &JsValue) -> Result<Vec<LevelInput>, JsErro
             &body,
             &spec.name,
             &names,
-            parse_crs(spec.crs)?,
+            crs_name(spec.crs.as_deref())?,
             &converter,
         )
         .map_err(js_err)?;
@@ -127,24 +128,25 @@ impl City {
         }
     }
 
-    /// A level given by name or index.
-    fn level_index(&self, level: &JsValue) -> Result<usize, JsError> {
+    /// A level given by name or index: a `RangeError` for an unknown name or an index out of
+    /// range, a `TypeError` for anything else.
+    fn level_index(&self, level: &JsValue) -> JsResult<usize> {
         let levels = self.inner.levels();
         if let Some(name) = level.as_string() {
             return self
                 .inner
                 .level_index(&name)
-                .ok_or_else(|| JsError::new(&format!("no level {name:?}; levels are {levels:?}")));
+                .ok_or_else(|| range_error(&format!("no level {name:?}; levels are {levels:?}")));
         }
         match level.as_f64() {
             Some(i) if i >= 0.0 && i.fract() == 0.0 && (i as usize) < levels.len() => {
                 Ok(i as usize)
             }
-            Some(i) => Err(JsError::new(&format!(
+            Some(i) => Err(range_error(&format!(
                 "level index {i} out of range ({} levels)",
                 levels.len()
             ))),
-            None => Err(JsError::new("level must be a level name or index")),
+            None => Err(type_error("level must be a level name or index")),
         }
     }
 }
@@ -154,7 +156,7 @@ impl City {
     /// Rebuilds a city from snapshot bytes (`toBytes`, or `wangge build -o city.wgg`).
     /// Throws on corrupt, truncated or foreign bytes.
     #[wasm_bindgen(js_name = fromBytes)]
-    pub fn from_bytes(bytes: &[u8]) -> Result<City, JsError> {
+    pub fn from_bytes(bytes: &[u8]) -> JsResult<City> {
         let city = wangge::City::from_bytes(bytes).map_err(js_err)?;
         Ok(City::from_arc(Arc::new(city)))
     }
@@ -165,7 +167,7 @@ impl City {
     pub fn from_geojson(
         #[wasm_bindgen(unchecked_param_type = "GeoJSONLevel[]")] levels: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "BuildOptions")] options: Option<JsValue>,
-    ) -> Result<City, JsError> {
+    ) -> JsResult<City> {
         let inputs = levels_from_js(&levels)?;
         let opts: BuildOptionsJs = parse_options(options.as_ref(), "options")?;
         let defaults = BuildOptions::default();
@@ -211,8 +213,13 @@ impl City {
     /// The owner of one point and its chain, or `null` when no region owns it.
     /// `lng`, `lat` in `crs` (default WGS84).
     #[wasm_bindgen(unchecked_return_type = "Located | null")]
-    pub fn locate(&self, lng: f64, lat: f64, crs: Option<String>) -> Result<JsValue, JsError> {
-        let crs = parse_crs(crs)?;
+    pub fn locate(
+        &self,
+        lng: f64,
+        lat: f64,
+        #[wasm_bindgen(unchecked_optional_param_type = "CrsName")] crs: Option<JsValue>,
+    ) -> JsResult<JsValue> {
+        let crs = parse_crs(crs.as_ref())?;
         let Some(hit) = self.inner.locate_in(crs, lng, lat) else {
             return Ok(JsValue::NULL);
         };
@@ -233,18 +240,22 @@ impl City {
         &self,
         lngs: &[f64],
         lats: &[f64],
-        crs: Option<String>,
-    ) -> Result<Vec<i32>, JsError> {
-        let crs = parse_crs(crs)?;
+        #[wasm_bindgen(unchecked_optional_param_type = "CrsName")] crs: Option<JsValue>,
+    ) -> JsResult<Vec<i32>> {
+        let crs = parse_crs(crs.as_ref())?;
         let ids = self.inner.locate_many_in(crs, lngs, lats).map_err(js_err)?;
         Ok(js_ids(ids))
     }
 
-    /// A region by id; throws for an id outside `0 .. regionCount - 1`.
+    /// A region by id; a `RangeError` for an id outside `0 .. regionCount - 1`.
     #[wasm_bindgen(unchecked_return_type = "RegionInfo")]
-    pub fn region(&self, id: u32) -> Result<JsValue, JsError> {
+    pub fn region(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
+    ) -> JsResult<JsValue> {
+        let id = index_arg(&id, "region id")?;
         if self.inner.get(RegionId(id)).is_none() {
-            return Err(JsError::new(&format!(
+            return Err(range_error(&format!(
                 "region id {id} out of range (the city has {} regions)",
                 self.inner.len()
             )));
@@ -254,8 +265,12 @@ impl City {
 
     /// The id of the region with this code, or `undefined`.
     #[wasm_bindgen(js_name = byCode)]
-    pub fn by_code(&self, code: &str) -> Option<u32> {
-        self.inner.by_code(code).map(|id| id.0)
+    pub fn by_code(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] code: JsValue,
+    ) -> JsResult<Option<u32>> {
+        let code = string_arg(&code, "code")?;
+        Ok(self.inner.by_code(&code).map(|id| id.0))
     }
 
     /// Region ids of one level (by name or index), in code order.
@@ -263,7 +278,7 @@ impl City {
     pub fn level_ids(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | number")] level: JsValue,
-    ) -> Result<Vec<u32>, JsError> {
+    ) -> JsResult<Vec<u32>> {
         let index = self.level_index(&level)?;
         Ok(self.inner.level_ranges()[index].clone().collect())
     }
@@ -275,10 +290,10 @@ impl City {
     pub fn regions_geojson(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | number")] level: JsValue,
-        crs: Option<String>,
-    ) -> Result<JsValue, JsError> {
+        #[wasm_bindgen(unchecked_optional_param_type = "CrsName")] crs: Option<JsValue>,
+    ) -> JsResult<JsValue> {
         let index = self.level_index(&level)?;
-        let crs = parse_crs(crs)?;
+        let crs = parse_crs(crs.as_ref())?;
         let fc = level_to_geojson(&self.inner, index, crs, self.inner.converter());
         to_js(&fc)
     }

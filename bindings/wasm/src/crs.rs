@@ -1,7 +1,7 @@
 //! GCJ-02 / BD-09 helpers: the core's conversions (`wangge::crs`) for single points and batches.
 //! Points outside the "inside China" region pass through unchanged, as in the core.
 
-use crate::convert::{crs, js_err};
+use crate::convert::{crs_name, js_err, string_arg, JsResult};
 use wangge::crs::Converter;
 use wasm_bindgen::prelude::*;
 
@@ -51,11 +51,12 @@ pub fn bd09_to_wgs84(lng: f64, lat: f64) -> Vec<f64> {
 pub fn convert_many(
     lngs: &[f64],
     lats: &[f64],
-    from: String,
-    to: String,
-) -> Result<Vec<f64>, JsError> {
+    #[wasm_bindgen(unchecked_param_type = "CrsName")] from: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CrsName")] to: JsValue,
+) -> JsResult<Vec<f64>> {
     wangge::Error::check_lengths(lngs, lats).map_err(js_err)?;
-    let (from, to) = (crs(Some(from))?, crs(Some(to))?);
+    let from = crs_name(Some(&string_arg(&from, "from")?))?;
+    let to = crs_name(Some(&string_arg(&to, "to")?))?;
     let converter = Converter::default();
     let mut out = Vec::with_capacity(lngs.len() * 2);
     for (&x, &y) in lngs.iter().zip(lats) {

@@ -1,7 +1,10 @@
 //! `Dispatcher`: departments, assets and live resources of a city, built from in-memory text.
 
 use crate::city::City;
-use crate::convert::{crs as parse_crs, js_err, options, to_js};
+use crate::convert::{
+    crs as parse_crs, crs_name, index_arg, js_err, options, range_error, string_arg, strings_arg,
+    to_js, type_error, JsResult,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -124,12 +127,12 @@ fn asset_hits(hits: &[wangge::dispatch::AssetHit]) -> Vec<AssetHitJs<'_>> {
 }
 
 /// Reads the spec's files from a JS object `{path: text}`.
-fn file_reader(files: &JsValue) -> Result<BTreeMap<String, String>, JsError> {
+fn file_reader(files: &JsValue) -> JsResult<BTreeMap<String, String>> {
     if files.is_undefined() || files.is_null() {
         return Ok(BTreeMap::new());
     }
     if !files.is_object() {
-        return Err(JsError::new("files must be an object {path: text}"));
+        return Err(type_error("files must be an object {path: text}"));
     }
     let mut out = BTreeMap::new();
     for entry in js_sys::Object::entries(files.unchecked_ref()).iter() {
@@ -138,13 +141,13 @@ fn file_reader(files: &JsValue) -> Result<BTreeMap<String, String>, JsError> {
         let text = pair
             .get(1)
             .as_string()
-            .ok_or_else(|| JsError::new(&format!("files[{key:?}] must be a string")))?;
+            .ok_or_else(|| type_error(&format!("files[{key:?}] must be a string")))?;
         out.insert(key, text);
     }
     Ok(out)
 }
 
-fn load(spec: &DispatchSpec, city: &City, files: &JsValue) -> Result<Dispatcher, JsError> {
+fn load(spec: &DispatchSpec, city: &City, files: &JsValue) -> JsResult<Dispatcher> {
     let files = file_reader(files)?;
     let inner = spec
         .load_with(city.inner.clone(), &mut |p: &Path| {
@@ -184,9 +187,9 @@ impl Dispatcher {
         lng: f64,
         lat: f64,
         opts: Option<&JsValue>,
-    ) -> Result<(f64, f64, AssetFilter, Option<f64>), JsError> {
+    ) -> JsResult<(f64, f64, AssetFilter, Option<f64>)> {
         let o: AssetQueryJs = options(opts, "options")?;
-        let crs = parse_crs(o.crs)?;
+        let crs = crs_name(o.crs.as_deref())?;
         wangge::crs::check_point(0, lng, lat, "query point").map_err(js_err)?;
         let (x, y) = self.inner.city().converter().to_wgs84(crs, lng, lat);
         let filter = match o.classes {
@@ -210,15 +213,20 @@ impl Dispatcher {
         city: &City,
         #[wasm_bindgen(unchecked_param_type = "object")] spec: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: JsValue,
-    ) -> Result<Dispatcher, JsError> {
+    ) -> JsResult<Dispatcher> {
         if !spec.is_object() {
-            return Err(JsError::new(
+            return Err(type_error(
                 "spec must be an object (a manifest's [dispatch] section)",
             ));
         }
         let text = crate::convert::json_text(&spec, "spec")?.unwrap_or_default();
-        let spec: DispatchSpec =
-            serde_json::from_str(&text).map_err(|e| JsError::new(&format!("spec: {e}")))?;
+        // Read as the manifest's [dispatch] section would be: a ManifestError as in `fromManifest`.
+        let spec: DispatchSpec = serde_json::from_str(&text).map_err(|e| {
+            js_err(Error::Manifest {
+                path: "spec".into(),
+                reason: e.to_string(),
+            })
+        })?;
         load(&spec, city, &files)
     }
 
@@ -228,11 +236,12 @@ impl Dispatcher {
     #[wasm_bindgen(js_name = fromManifest)]
     pub fn from_manifest(
         city: &City,
-        manifest: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] manifest: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: JsValue,
-    ) -> Result<Dispatcher, JsError> {
+    ) -> JsResult<Dispatcher> {
+        let manifest = string_arg(&manifest, "manifest")?;
         let path = Path::new("manifest.toml");
-        let m = Manifest::parse(path, manifest).map_err(js_err)?;
+        let m = Manifest::parse(path, &manifest).map_err(js_err)?;
         let spec = m.dispatch.ok_or_else(|| {
             js_err(Error::Manifest {
                 path: path.display().to_string(),
@@ -255,20 +264,21 @@ impl Dispatcher {
         &self,
         lng: f64,
         lat: f64,
-        category: &str,
+        #[wasm_bindgen(unchecked_param_type = "string")] category: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "DispatchOptions")] opts: Option<JsValue>,
-    ) -> Result<JsValue, JsError> {
+    ) -> JsResult<JsValue> {
+        let category = string_arg(&category, "category")?;
         let o: DispatchOptionsJs = options(opts.as_ref(), "options")?;
         let defaults = DispatchOptions::default();
         let options = DispatchOptions {
-            crs: parse_crs(o.crs)?,
+            crs: crs_name(o.crs.as_deref())?,
             asset_id: o.asset_id,
             workers: o.workers.unwrap_or(defaults.workers),
             ..defaults
         };
         let r = self
             .inner
-            .dispatch(lng, lat, category, &options)
+            .dispatch(lng, lat, &category, &options)
             .map_err(js_err)?;
         to_js(&DispatchJs {
             lng: r.lon,
@@ -303,9 +313,10 @@ impl Dispatcher {
         &self,
         lng: f64,
         lat: f64,
-        k: u32,
+        #[wasm_bindgen(unchecked_param_type = "number")] k: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "AssetQueryOptions")] opts: Option<JsValue>,
-    ) -> Result<JsValue, JsError> {
+    ) -> JsResult<JsValue> {
+        let k = index_arg(&k, "k")?;
         let (x, y, filter, max) = self.asset_query(lng, lat, opts.as_ref())?;
         let hits = self.inner.assets().nearest(x, y, k as usize, max, &filter);
         let out: Vec<AssetJs<'_>> = hits.iter().map(|(a, d)| self.asset_js(a, *d)).collect();
@@ -321,10 +332,10 @@ impl Dispatcher {
         lat: f64,
         radius_m: f64,
         #[wasm_bindgen(unchecked_optional_param_type = "AssetQueryOptions")] opts: Option<JsValue>,
-    ) -> Result<JsValue, JsError> {
+    ) -> JsResult<JsValue> {
         let (x, y, filter, _) = self.asset_query(lng, lat, opts.as_ref())?;
         if !radius_m.is_finite() || radius_m < 0.0 {
-            return Err(JsError::new(&format!(
+            return Err(range_error(&format!(
                 "radiusM must be a finite number ≥ 0, got {radius_m}"
             )));
         }
@@ -345,12 +356,13 @@ impl Dispatcher {
     #[wasm_bindgen(js_name = updatePositions)]
     pub fn update_positions(
         &self,
-        ids: Vec<String>,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
         lngs: &[f64],
         lats: &[f64],
-        crs: Option<String>,
-    ) -> Result<f64, JsError> {
-        let crs = parse_crs(crs)?;
+        #[wasm_bindgen(unchecked_optional_param_type = "CrsName")] crs: Option<JsValue>,
+    ) -> JsResult<f64> {
+        let ids = strings_arg(&ids, "ids")?;
+        let crs = parse_crs(crs.as_ref())?;
         Error::check_lengths(lngs, lats).map_err(js_err)?;
         if ids.len() != lngs.len() {
             return Err(js_err(Error::LengthMismatch {
@@ -387,7 +399,7 @@ impl Dispatcher {
 
     /// All live resources (sorted by id), positions in WGS84.
     #[wasm_bindgen(unchecked_return_type = "ResourceInfo[]")]
-    pub fn resources(&self) -> Result<JsValue, JsError> {
+    pub fn resources(&self) -> JsResult<JsValue> {
         let snap = self.inner.resources().snapshot();
         let out: Vec<ResourceJs<'_>> = snap
             .resources()

@@ -2,8 +2,11 @@
 //!
 //! Conversions only: JS numbers, strings, typed arrays and option objects in; typed arrays and
 //! plain objects out; every rule lives in the core crate (planner edits and validation in
-//! `wangge::plan` and `wangge::validate`, exposed as `Planner`, `Preview`, `validateGeoJSON`). Errors are thrown as JS `Error`s whose
-//! message is the core error's text (`JsError`); nothing here panics on user input.
+//! `wangge::plan` and `wangge::validate`, exposed as `Planner`, `Preview`, `validateGeoJSON`).
+//! Errors are thrown as JS `Error`s whose message is the core error's text and whose `name` is
+//! its family (`wangge::ErrorKind::name`); wrong argument types are `TypeError`s and numbers out
+//! of range `RangeError`s (see `convert.rs`). Nothing here panics on user input; if something
+//! does, the hook of `panic.rs` throws a `WanggeError` and gives the next call a fresh instance.
 //!
 //! Built with `cargo build --target wasm32-unknown-unknown -p wangge-wasm` and the
 //! `wasm-bindgen` CLI (`wasm/build.mjs`); on other targets the crate compiles (so the
@@ -13,6 +16,7 @@ mod city;
 mod convert;
 mod crs;
 mod dispatch;
+mod panic;
 mod plan;
 
 pub use city::City;
@@ -27,8 +31,38 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
+/// The `name`s an `Error` thrown for a failure of the core can carry (`WanggeErrorName`), one
+/// per `wangge::ErrorKind`, `"WanggeError"` first.
+#[wasm_bindgen(js_name = errorNames, unchecked_return_type = "WanggeErrorName[]")]
+pub fn error_names() -> Vec<String> {
+    wangge::ErrorKind::ALL
+        .iter()
+        .map(|k| k.name().to_string())
+        .collect()
+}
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
+/** The `name` of an `Error` thrown for a failure the core reports (one per family, as the
+ *  Python exception classes; `errorNames()` lists them): "WanggeError" (unknown CRS names,
+ *  arrays of different lengths, unusable points, parameters out of range, and internal errors),
+ *  "GeometryError", "HierarchyError", "CodeError", "DataError", "ManifestError",
+ *  "SnapshotError", "EditError", "VersionError", "FileError", "UnknownIdError".
+ *  Arguments of the wrong type or shape throw a `TypeError`, numbers out of range (region ids,
+ *  level indices and names, a negative radius) a `RangeError`. */
+export type WanggeErrorName =
+  | "WanggeError"
+  | "GeometryError"
+  | "HierarchyError"
+  | "CodeError"
+  | "DataError"
+  | "ManifestError"
+  | "SnapshotError"
+  | "EditError"
+  | "VersionError"
+  | "FileError"
+  | "UnknownIdError";
+
 /** A coordinate reference system name: "wgs84" (= "cgcs2000", "epsg:4326", "epsg:4490"),
  *  "gcj02" or "bd09" (case-insensitive). */
 export type CrsName = string;

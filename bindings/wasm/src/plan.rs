@@ -3,7 +3,10 @@
 //! Every rule is in `wangge::plan` and `wangge::validate`; this file converts.
 
 use crate::city::{levels_from_js, City};
-use crate::convert::{crs as parse_crs, js_err, json_text, options as parse_options, to_js};
+use crate::convert::{
+    crs as parse_crs, js_err, json_text, optional_string_arg, options as parse_options, to_js,
+    type_error, JsResult,
+};
 use crate::dispatch::Dispatcher;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -73,7 +76,7 @@ struct ReportJs<'a> {
     report: &'a Report,
 }
 
-fn report_js(report: &Report) -> Result<JsValue, JsError> {
+fn report_js(report: &Report) -> JsResult<JsValue> {
     to_js(&ReportJs {
         valid: !report.has_errors(),
         errors: report.count(Severity::Error),
@@ -111,7 +114,7 @@ impl Planner {
     pub fn new(
         city: &City,
         #[wasm_bindgen(unchecked_optional_param_type = "PlanOptions")] options: Option<JsValue>,
-    ) -> Result<Planner, JsError> {
+    ) -> JsResult<Planner> {
         let o: PlanOptionsJs = parse_options(options.as_ref(), "options")?;
         let d = PlanOptions::default();
         let options = PlanOptions {
@@ -150,7 +153,7 @@ impl Planner {
 
     /// Every version, oldest first: `{number, parent, note, edits, regionCount, retired}`.
     #[wasm_bindgen(unchecked_return_type = "VersionInfo[]")]
-    pub fn versions(&self) -> Result<JsValue, JsError> {
+    pub fn versions(&self) -> JsResult<JsValue> {
         let versions = self.history.versions();
         let out: Vec<VersionJs<'_>> = versions
             .iter()
@@ -175,9 +178,9 @@ impl Planner {
     pub fn preview(
         &self,
         #[wasm_bindgen(unchecked_param_type = "EditSpec | EditSpec[] | string")] edits: JsValue,
-    ) -> Result<Preview, JsError> {
+    ) -> JsResult<Preview> {
         let text = json_text(&edits, "edits")?
-            .ok_or_else(|| JsError::new("edits must be a list of edits or its JSON text"))?;
+            .ok_or_else(|| type_error("edits must be a list of edits or its JSON text"))?;
         let edits = Edit::parse_set("edits", &text).map_err(js_err)?;
         let inner = self.history.preview(edits).map_err(js_err)?;
         Ok(Preview {
@@ -189,7 +192,12 @@ impl Planner {
     /// Makes a valid preview the next version and returns its number; the preview is used up.
     /// Throws, changing nothing, when the preview has error findings or was made on a version
     /// that is no longer current (preview again).
-    pub fn commit(&self, preview: &mut Preview, note: Option<String>) -> Result<f64, JsError> {
+    pub fn commit(
+        &self,
+        preview: &mut Preview,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] note: Option<JsValue>,
+    ) -> JsResult<f64> {
+        let note = optional_string_arg(note.as_ref(), "note")?;
         let candidate = preview.get()?.clone();
         let version = self
             .history
@@ -202,9 +210,16 @@ impl Planner {
 
     /// Makes version `number`'s city current again as a new version (history is never
     /// rewritten) and returns the new number. Throws for an unknown version.
-    pub fn rollback(&self, number: f64, note: Option<String>) -> Result<f64, JsError> {
+    pub fn rollback(
+        &self,
+        number: f64,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] note: Option<JsValue>,
+    ) -> JsResult<f64> {
+        let note = optional_string_arg(note.as_ref(), "note")?;
         if number < 1.0 || number.fract() != 0.0 {
-            return Err(JsError::new(&format!("no version {number}")));
+            return Err(js_err(wangge::Error::Version(format!(
+                "no version {number}"
+            ))));
         }
         let version = self
             .history
@@ -238,12 +253,12 @@ struct Cases {
     lats: Vec<f64>,
 }
 
-fn cases_from_js(value: Option<&JsValue>, city: &wangge::City) -> Result<Option<Cases>, JsError> {
+fn cases_from_js(value: Option<&JsValue>, city: &wangge::City) -> JsResult<Option<Cases>> {
     let Some(value) = value.filter(|v| !v.is_undefined() && !v.is_null()) else {
         return Ok(None);
     };
     if !value.is_object() {
-        return Err(JsError::new(
+        return Err(type_error(
             "cases must be an object {ids?, lngs, lats, crs?}",
         ));
     }
@@ -251,15 +266,15 @@ fn cases_from_js(value: Option<&JsValue>, city: &wangge::City) -> Result<Option<
     for key in js_sys::Reflect::own_keys(value).unwrap_or_default().iter() {
         let key = key.as_string().unwrap_or_default();
         if !["ids", "lngs", "lats", "crs"].contains(&key.as_str()) {
-            return Err(JsError::new(&format!(
+            return Err(type_error(&format!(
                 "cases: unknown key {key:?} (expected ids, lngs, lats, crs)"
             )));
         }
     }
-    let numbers = |key: &str| -> Result<Vec<f64>, JsError> {
+    let numbers = |key: &str| -> JsResult<Vec<f64>> {
         let v = get(key);
         if !(js_sys::Array::is_array(&v) || v.is_instance_of::<js_sys::Float64Array>()) {
-            return Err(JsError::new(&format!(
+            return Err(type_error(&format!(
                 "cases.{key} must be an array or a Float64Array of numbers"
             )));
         }
@@ -278,14 +293,14 @@ fn cases_from_js(value: Option<&JsValue>, city: &wangge::City) -> Result<Option<
                 v.as_string()
                     .or_else(|| v.as_f64().map(|x| x.to_string()))
                     .ok_or_else(|| {
-                        JsError::new(&format!("cases.ids[{i}] must be a string or a number"))
+                        type_error(&format!("cases.ids[{i}] must be a string or a number"))
                     })
             })
             .collect::<Result<_, _>>()?
     } else {
-        return Err(JsError::new("cases.ids must be an array"));
+        return Err(type_error("cases.ids must be an array"));
     };
-    let crs = parse_crs(get("crs").as_string())?;
+    let crs = parse_crs(Some(&get("crs")))?;
     city.converter()
         .to_wgs84_in_place(crs, &mut lons, &mut lats)
         .map_err(js_err)?;
@@ -293,12 +308,12 @@ fn cases_from_js(value: Option<&JsValue>, city: &wangge::City) -> Result<Option<
 }
 
 impl Preview {
-    fn get(&self) -> Result<&plan::Preview, JsError> {
+    fn get(&self) -> JsResult<&plan::Preview> {
         self.inner.as_ref().ok_or_else(|| {
-            JsError::new(&match self.committed {
+            js_err(wangge::Error::Version(match self.committed {
                 Some(n) => format!("this preview was committed as version {n}"),
                 None => "this preview is no longer available".to_string(),
-            })
+            }))
         })
     }
 
@@ -306,7 +321,7 @@ impl Preview {
         &self,
         dispatcher: Option<&Dispatcher>,
         cases: Option<&JsValue>,
-    ) -> Result<ImpactReport, JsError> {
+    ) -> JsResult<ImpactReport> {
         let p = self.get()?;
         let cases = cases_from_js(cases, p.base().city())?;
         let assets = dispatcher.map(|d| d.inner.assets());
@@ -327,13 +342,13 @@ impl Preview {
 impl Preview {
     /// No error finding: `Planner.commit` accepts it.
     #[wasm_bindgen(getter)]
-    pub fn valid(&self) -> Result<bool, JsError> {
+    pub fn valid(&self) -> JsResult<bool> {
         Ok(self.get()?.is_valid())
     }
 
     /// The version the edits were applied to.
     #[wasm_bindgen(getter, js_name = baseVersion)]
-    pub fn base_version(&self) -> Result<f64, JsError> {
+    pub fn base_version(&self) -> JsResult<f64> {
         Ok(self.get()?.base().number() as f64)
     }
 
@@ -346,20 +361,20 @@ impl Preview {
     /// Codes `{created, retired, changed, stitched}` (created: the new grids, in reading order
     /// for a split).
     #[wasm_bindgen(getter, unchecked_return_type = "CodeChanges")]
-    pub fn codes(&self) -> Result<JsValue, JsError> {
+    pub fn codes(&self) -> JsResult<JsValue> {
         to_js(self.get()?.codes())
     }
 
     /// The edits, as parsed.
     #[wasm_bindgen(getter, unchecked_return_type = "EditSpec[]")]
-    pub fn edits(&self) -> Result<JsValue, JsError> {
+    pub fn edits(&self) -> JsResult<JsValue> {
         to_js(self.get()?.edits())
     }
 
     /// The validation findings about the touched regions and their parents
     /// (`ValidationReport`).
     #[wasm_bindgen(unchecked_return_type = "ValidationReport")]
-    pub fn report(&self) -> Result<JsValue, JsError> {
+    pub fn report(&self) -> JsResult<JsValue> {
         report_js(self.get()?.report())
     }
 
@@ -370,7 +385,7 @@ impl Preview {
     pub fn impact(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "CasePoints")] cases: Option<JsValue>,
-    ) -> Result<JsValue, JsError> {
+    ) -> JsResult<JsValue> {
         to_js(&self.impact_report(None, cases.as_ref())?)
     }
 
@@ -381,12 +396,12 @@ impl Preview {
         &self,
         dispatcher: &Dispatcher,
         #[wasm_bindgen(unchecked_optional_param_type = "CasePoints")] cases: Option<JsValue>,
-    ) -> Result<JsValue, JsError> {
+    ) -> JsResult<JsValue> {
         to_js(&self.impact_report(Some(dispatcher), cases.as_ref())?)
     }
 
     /// The impact report as readable text (as `wangge edit` prints it), without items.
-    pub fn summary(&self) -> Result<String, JsError> {
+    pub fn summary(&self) -> JsResult<String> {
         Ok(self.impact_report(None, None)?.to_text())
     }
 
@@ -395,12 +410,12 @@ impl Preview {
     /// `after_m2` (removed regions their old shape); findings carry `kind`, `severity`,
     /// `codes`, `message`. WGS84. Ready for a MapLibre `geojson` source.
     #[wasm_bindgen(js_name = changesGeoJSON, unchecked_return_type = "object")]
-    pub fn changes_geojson(&self) -> Result<JsValue, JsError> {
+    pub fn changes_geojson(&self) -> JsResult<JsValue> {
         to_js(&self.impact_report(None, None)?.to_geojson())
     }
 
     /// The candidate city (a copy), e.g. to `locate` or draw it before committing.
-    pub fn city(&self) -> Result<City, JsError> {
+    pub fn city(&self) -> JsResult<City> {
         Ok(City::from_arc(Arc::new(self.get()?.city().clone())))
     }
 }
@@ -413,7 +428,7 @@ impl Preview {
 pub fn validate_geojson(
     #[wasm_bindgen(unchecked_param_type = "GeoJSONLevel[]")] levels: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<JsValue>,
-) -> Result<JsValue, JsError> {
+) -> JsResult<JsValue> {
     let inputs = levels_from_js(&levels)?;
     let o: ValidateOptionsJs = parse_options(options.as_ref(), "options")?;
     report_js(&validate_levels(&inputs, &o.into_core()))
@@ -422,13 +437,13 @@ pub fn validate_geojson(
 /// How `newer` differs from `older`, region by region (matched by code): `{regions: [{change,
 /// code, level, before_m2, after_m2, shape, parent_before, name_before}]}`.
 #[wasm_bindgen(js_name = diffCities, unchecked_return_type = "{ regions: RegionChange[] }")]
-pub fn diff_cities(older: &City, newer: &City) -> Result<JsValue, JsError> {
+pub fn diff_cities(older: &City, newer: &City) -> JsResult<JsValue> {
     to_js(&plan::diff(&older.inner, &newer.inner))
 }
 
 /// `diffCities` as a GeoJSON FeatureCollection (the newer shapes; removed regions their old
 /// one), one feature per differing region.
 #[wasm_bindgen(js_name = diffGeoJSON, unchecked_return_type = "object")]
-pub fn diff_geojson(older: &City, newer: &City) -> Result<JsValue, JsError> {
+pub fn diff_geojson(older: &City, newer: &City) -> JsResult<JsValue> {
     to_js(&plan::diff(&older.inner, &newer.inner).to_geojson())
 }
