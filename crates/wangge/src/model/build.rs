@@ -6,11 +6,12 @@ use crate::codes::{check_extends, CodeKind};
 use crate::error::{Error, Location, Result};
 use crate::locate::{Locator, PreparedRegion, RTreeLocator};
 use geo::orient::{Direction, Orient};
-use geo::{ClosestPoint, Distance, Geodesic, GeodesicArea, InteriorPoint, MultiPolygon, Point};
+use geo::{Distance, Geodesic, GeodesicArea, InteriorPoint, MultiPolygon, Point};
 use rayon::prelude::*;
+use rstar::RTree;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// How region codes are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -190,7 +191,14 @@ struct ParentLevel<'a> {
     by_code: HashMap<&'a str, usize>,
     prepared: Arc<[PreparedRegion]>,
     locator: RTreeLocator,
+    /// Each parent's boundary segments in an R-tree, built the first time a child has a vertex
+    /// outside it (so that the distance of each such vertex costs a logarithm, not a pass over
+    /// the parent's boundary: a large child hugging a large parent was quadratic).
+    segments: Vec<OnceLock<RTree<Segment>>>,
 }
+
+/// A boundary segment of a parent, for nearest-segment queries.
+type Segment = rstar::primitives::Line<[f64; 2]>;
 
 impl<'a> ParentLevel<'a> {
     fn new(pending: &'a [Pending]) -> Self {
@@ -211,7 +219,17 @@ impl<'a> ParentLevel<'a> {
                 .collect(),
             prepared,
             locator,
+            segments: (0..pending.len()).map(|_| OnceLock::new()).collect(),
         }
+    }
+
+    /// The boundary segments of parent `index`, in an R-tree.
+    fn segments(&self, index: usize) -> &RTree<Segment> {
+        self.segments[index].get_or_init(|| {
+            let mut lines = Vec::new();
+            self.prepared[index].for_each_edge(|a, b| lines.push(Segment::new(a, b)));
+            RTree::bulk_load(lines)
+        })
     }
 }
 
@@ -312,7 +330,7 @@ fn check_parent(
                         });
                     }
                 }
-                check_inside_parent(at, &geometry, parent, &parents.prepared[index], options)?;
+                check_inside_parent(at, &geometry, parent, parents, index, options)?;
                 Some(parent.code.clone())
             }
         };
@@ -324,24 +342,30 @@ fn check_parent(
     })
 }
 
-/// Fails when some vertex of the child lies farther than the tolerance outside the parent.
+/// Fails when some vertex of the child lies farther than the tolerance outside the parent: the
+/// geodesic distance from the vertex to the closest point of the parent's boundary (closest in
+/// lon/lat, as geo's `ClosestPoint`), found in the parent's segment R-tree.
 fn check_inside_parent(
     at: &Location,
     child: &MultiPolygon<f64>,
     parent: &Pending,
-    prepared: &PreparedRegion,
+    parents: &ParentLevel,
+    index: usize,
     options: &BuildOptions,
 ) -> Result<()> {
+    let prepared = &parents.prepared[index];
     let mut worst: Option<(f64, Point<f64>)> = None;
     for c in child.iter().flat_map(|p| p.exterior().0.iter()) {
         if prepared.contains(c.x, c.y) {
             continue;
         }
         let p = Point::from(*c);
-        let d = match parent.geometry.closest_point(&p) {
-            geo::Closest::Intersection(_) => 0.0,
-            geo::Closest::SinglePoint(q) => Geodesic.distance(p, q),
-            geo::Closest::Indeterminate => f64::INFINITY,
+        let d = match parents.segments(index).nearest_neighbor(&[c.x, c.y]) {
+            Some(segment) => {
+                let [x, y] = segment.nearest_point(&[c.x, c.y]);
+                Geodesic.distance(p, Point::new(x, y))
+            }
+            None => f64::INFINITY,
         };
         if worst.is_none_or(|(w, _)| d > w) {
             worst = Some((d, p));
