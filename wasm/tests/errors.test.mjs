@@ -3,7 +3,8 @@
 // `WanggeErrorName` union of the .d.ts) reached through a public call with bad input, with the
 // core's message naming what and where; the binding's own TypeErrors (wrong types and shapes)
 // and RangeErrors (ids, indices out of range); and a panic, which throws a WanggeError and
-// leaves a fresh instance behind (old objects refuse to work, new ones answer correctly).
+// leaves a fresh instance behind (old objects refuse to work, new ones answer correctly); so
+// does running out of WebAssembly memory.
 // Inputs: the hand-made fixture of tests/data/fixture and its conformance cases, the Wuhan
 // snapshot and departments built by build.mjs.
 import { test } from "node:test";
@@ -408,5 +409,17 @@ for (const [how, lib] of [["node", wangge], ["web", web]]) {
     const last = City.fromBytes(fixtureSnapshot);
     assert.deepEqual(fixtureCases.map((c) => last.locate(c.lon, c.lat, c.crs)?.codes ?? null), before);
     assert.throws(() => fresh.regionCount, stale);
+  });
+
+  test(`[${how}] out of WebAssembly memory is thrown and recovered like a panic`, () => {
+    const city = City.fromBytes(fixtureSnapshot);
+    const before = fixtureCases.map((c) => city.locate(c.lon, c.lat, c.crs)?.codes ?? null);
+    // 1 GiB blocks (never touched) until the memory cannot grow past 4 GiB.
+    throwsNamed(() => lib._outOfMemoryForTests(), "WanggeError",
+      /^internal error in wangge \(please report it\): memory allocation of 1073741824 bytes failed/);
+    assert.throws(() => city.regionCount, /Invalid stale object from previous Wasm instance/);
+    const fresh = City.fromBytes(fixtureSnapshot);
+    assert.deepEqual(fixtureCases.map((c) => fresh.locate(c.lon, c.lat, c.crs)?.codes ?? null), before);
+    assert.equal(lib.version(), json(join(pkgDir, "package.json")).version);
   });
 }

@@ -12,12 +12,19 @@
 //! `wasm-bindgen` CLI (`wasm/build.mjs`); on other targets the crate compiles (so the
 //! workspace's clippy and tests cover it) but its exports are only callable from JS.
 
+#[cfg(all(target_arch = "wasm32", panic = "abort"))]
+mod alloc;
 mod city;
 mod convert;
 mod crs;
 mod dispatch;
 mod panic;
 mod plan;
+
+/// Out of memory is a panic too (see `alloc.rs`), so it is recovered like one.
+#[cfg(all(target_arch = "wasm32", panic = "abort"))]
+#[global_allocator]
+static ALLOCATOR: alloc::PanicOnFailure = alloc::PanicOnFailure;
 
 pub use city::City;
 pub use dispatch::Dispatcher;

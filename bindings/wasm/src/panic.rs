@@ -22,8 +22,11 @@
 //! so using one afterwards throws `Error("Invalid stale object from previous Wasm instance")`
 //! instead of reading the new instance's memory.
 //!
-//! What this cannot cover on stable Rust: an abort that does not go through the panic hook (an
-//! allocation failure aborts directly; a panic inside this hook aborts) still surfaces as
+//! Out of memory goes the same way: the global allocator (`alloc.rs`) panics when an allocation
+//! fails, where stable Rust would abort without calling the hook.
+//!
+//! What this cannot cover: an abort that does not go through the panic hook (a panic inside
+//! this hook, e.g. when even its message cannot be allocated) still surfaces as
 //! `RuntimeError: unreachable` without a re-initialisation, and the engine's own stack overflow
 //! is a `RangeError`.
 
@@ -61,6 +64,18 @@ pub fn hook(info: &PanicHookInfo<'_>) {
 #[wasm_bindgen(start)]
 pub fn start() {
     std::panic::set_hook(Box::new(hook));
+}
+
+/// Test hook, not part of the API: allocates 1 GiB blocks (never touched) until the WebAssembly
+/// memory cannot grow (4 GiB at most), to show that out of memory is thrown as a `WanggeError`
+/// and recovered like a panic. Returns the number of blocks if they all fit (they cannot).
+#[wasm_bindgen(js_name = _outOfMemoryForTests)]
+pub fn out_of_memory_for_tests() -> u32 {
+    let mut blocks: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..8 {
+        blocks.push(Vec::with_capacity(1 << 30));
+    }
+    blocks.len() as u32
 }
 
 /// Test hook, not part of the API: panics with `message` inside a call that would return a
