@@ -586,3 +586,141 @@ fn text_that_turns_bad_after_the_detection_window_is_refused_there() {
         "{e}"
     );
 }
+
+/// Hands its bytes out `step` at a time, so that every chunk boundary of the reader is met.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.1.min(buf.len()).min(self.0.len());
+        buf[..k].copy_from_slice(&self.0[..k]);
+        self.0 = &self.0[k..];
+        Ok(k)
+    }
+}
+
+mod generated {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces of fields: separators, quotes, every line break, Chinese whose GBK lead bytes are
+    /// no UTF-8 lead (so GBK text is never valid UTF-8 and detection must find GBK).
+    const PIECES: &[&str] = &[
+        "a", "1.5", ",", "\"", "\n", "\r\n", "\r", " ", "井", "盖", "城管", "结案", "处理", "x y",
+    ];
+    const ENDINGS: &[&str] = &["\n", "\r\n", "\r"];
+
+    fn field() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(PIECES), 0..5).prop_map(|p| p.concat())
+    }
+
+    /// Rows: blank lines before the row, and its fields.
+    type Rows = Vec<(usize, Vec<String>)>;
+
+    /// A table: columns, rows, line ending, final ending, byte-order mark.
+    fn table() -> impl Strategy<Value = (usize, Rows, usize, bool, bool)> {
+        (1usize..5).prop_flat_map(|k| {
+            (
+                Just(k),
+                prop::collection::vec((0usize..3, prop::collection::vec(field(), k)), 0..12),
+                0..ENDINGS.len(),
+                any::<bool>(),
+                any::<bool>(),
+            )
+        })
+    }
+
+    /// The text as a CSV writer would put it (quoting what needs it), and what a reader must
+    /// give back: the header and each record with the line it starts on.
+    fn write(k: usize, rows: &Rows, ending: &str, last_ending: bool) -> (String, Records) {
+        let quote = |f: &str| {
+            let needs = f.is_empty() && k == 1 || f.contains([',', '"', '\n', '\r']);
+            if needs {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f.to_string()
+            }
+        };
+        let normal = |f: &str| f.replace("\r\n", "\n").replace('\r', "\n");
+        let header: Vec<String> = (0..k).map(|i| format!("列{i}")).collect();
+        let mut text = header.join(",");
+        let mut expected = vec![(1, header)];
+        let mut line = 1u64;
+        for (blank, fields) in rows {
+            text.push_str(ending);
+            line += 1;
+            for _ in 0..*blank {
+                text.push_str(ending);
+                line += 1;
+            }
+            let written: Vec<String> = fields.iter().map(|f| quote(f)).collect();
+            text.push_str(&written.join(","));
+            let normalised: Vec<String> = fields.iter().map(|f| normal(f)).collect();
+            expected.push((line, normalised.clone()));
+            line += normalised
+                .iter()
+                .map(|f| f.matches('\n').count() as u64)
+                .sum::<u64>();
+        }
+        if last_ending {
+            text.push_str(ending);
+        }
+        (text, expected)
+    }
+
+    fn read_all(bytes: &[u8], encoding: Encoding, step: usize) -> Result<Records, Error> {
+        let options = CsvOptions::with_encoding(encoding);
+        let mut reader = CsvReader::new("p.csv", Trickle(bytes, step), &options)?;
+        let mut out = vec![(reader.header_line(), reader.headers().to_vec())];
+        let mut r = StringRecord::new();
+        while let Some(line) = reader.read(&mut r)? {
+            out.push((line, r.iter().map(String::from).collect()));
+        }
+        Ok(out)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Any table, in UTF-8 (with or without a byte-order mark) or GBK, any line endings,
+        /// read through any chunking, gives back its fields and the lines its records start on.
+        #[test]
+        fn tables_read_back_with_their_lines(
+            (k, rows, ending, last_ending, bom) in table(),
+            step in prop::sample::select(vec![1usize, 2, 3, 5, 64, 1 << 20]),
+        ) {
+            let (text, expected) = write(k, &rows, ENDINGS[ending], last_ending);
+            // A header cell is trimmed; ours have no spaces. Fields keep theirs.
+            let mut utf8 = if bom { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
+            utf8.extend_from_slice(text.as_bytes());
+            prop_assert_eq!(&read_all(&utf8, Encoding::Auto, step).unwrap(), &expected);
+            let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
+            prop_assert!(!unmappable);
+            for encoding in [Encoding::Auto, Encoding::Gbk] {
+                prop_assert_eq!(&read_all(&gbk, encoding, step).unwrap(), &expected);
+            }
+        }
+
+        /// Any bytes: a table or a typed error, never a panic, and a NUL or an invalid UTF-8
+        /// sequence read as UTF-8 is never accepted.
+        #[test]
+        fn any_bytes_give_a_table_or_an_error(
+            bytes in prop::collection::vec(any::<u8>(), 0..300),
+            step in 1usize..40,
+        ) {
+            for encoding in [Encoding::Auto, Encoding::Utf8, Encoding::Gbk] {
+                let result = read_all(&bytes, encoding, step);
+                let text_ok = std::str::from_utf8(&bytes).is_ok() && !bytes.contains(&0);
+                if encoding == Encoding::Utf8 && !text_ok {
+                    prop_assert!(result.is_err(), "{:?}", result);
+                }
+                if let Err(e) = &result {
+                    prop_assert!(
+                        matches!(e, Error::Encoding { .. } | Error::BadRow { .. } | Error::Table { .. }),
+                        "{:?}", e
+                    );
+                }
+            }
+        }
+    }
+}

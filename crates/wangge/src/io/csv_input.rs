@@ -459,7 +459,7 @@ impl<R: Read> DecodeReader<R> {
         let window = &self.raw[self.raw_pos..];
         // Valid UTF-8, or valid up to a character cut by the end of the window (or of the file:
         // truncated UTF-8, which the UTF-8 path reports).
-        let utf8 = match std::str::from_utf8(window) {
+        let utf8 = match simdutf8::compat::from_utf8(window) {
             Ok(_) => true,
             Err(e) => e.error_len().is_none(),
         };
@@ -517,7 +517,8 @@ impl<R: Read> DecodeReader<R> {
         }
         let mut good = n;
         let mut bad = None;
-        if let Err(e) = std::str::from_utf8(&chunk[start..]) {
+        // SIMD validation: the text passes through here whole, so this is the reader's cost.
+        if let Err(e) = simdutf8::compat::from_utf8(&chunk[start..]) {
             let v = start + e.valid_up_to();
             if e.error_len().is_some() {
                 good = v;
