@@ -312,7 +312,7 @@ pub enum Error {
     Version(String),
     /// An input is larger than a configured limit (file size, features, vertices, ...): it is
     /// refused before it can exhaust memory or time.
-    #[error("{source_name}: {found} {what}, over the limit {limit} = {max} (raise it only for trusted input)")]
+    #[error("{source_name}: {found} {what}, over the limit {limit} = {max}: refused before it could exhaust memory or time")]
     Limit {
         /// File name or label of the input.
         source_name: String,
@@ -322,7 +322,8 @@ pub enum Error {
         limit: &'static str,
         /// The limit's value.
         max: u64,
-        /// The count found (or reached when reading stopped).
+        /// The count found, or reached when reading stopped at the first item over the limit
+        /// (then `max + 1`: the input has at least that many).
         found: u64,
     },
     /// Text that is not in the expected encoding (e.g. a GBK CSV read as UTF-8).

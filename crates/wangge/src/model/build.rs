@@ -1,6 +1,8 @@
 //! Building a [`City`] from per-level inputs, with every check that names feature and code.
 
-use super::geometry::{check_valid, repair, to_multipolygon, RawMultiPolygon};
+use super::geometry::{
+    check_valid_within, repair, to_multipolygon, RawMultiPolygon, ValidityBudget,
+};
 use super::{City, Region, RegionId};
 use crate::codes::{check_extends, CodeKind};
 use crate::error::{Error, Location, Result};
@@ -97,7 +99,8 @@ impl City {
     /// in-range coordinates, then the repairs of [`repair`](super::geometry::repair()) (repeated
     /// positions merged, spikes removed; a ring left without area is
     /// [`Error::DegenerateRing`]), polygon validity (self-intersection; see
-    /// [`check_valid`](super::geometry::check_valid()) for its cost), code format (standard scheme),
+    /// [`check_valid`](super::geometry::check_valid()) for its cost, bounded per level by a
+    /// [`ValidityBudget`]), code format (standard scheme),
     /// duplicate code, parent (named and unknown, or by containment and none found), code prefix
     /// of the parent (standard scheme), and vertices outside the parent beyond the tolerance.
     pub fn build(levels: Vec<LevelInput>, options: &BuildOptions) -> Result<City> {
@@ -119,6 +122,8 @@ impl City {
         let mut done: Vec<Vec<Pending>> = Vec::with_capacity(levels.len());
         for (level, input) in levels.into_iter().enumerate() {
             let parents = done.last().map(|p: &Vec<Pending>| ParentLevel::new(p));
+            let budget =
+                ValidityBudget::for_regions(&input.name, input.regions.iter().map(|r| &r.geometry));
             // Features are checked in parallel; the first problem in feature order (and within
             // a feature in check order, the duplicate-code check included) is the one returned.
             let checked: Vec<(Location, Checked)> = input
@@ -131,7 +136,8 @@ impl City {
                         feature,
                         code: Some(r.code.clone()).filter(|c| !c.is_empty()),
                     };
-                    let checked = check_feature(&at, r, level, &names, parents.as_ref(), options);
+                    let context = (parents.as_ref(), &budget, options);
+                    let checked = check_feature(&at, r, level, &names, context);
                     (at, checked)
                 })
                 .collect();
@@ -245,10 +251,9 @@ fn check_feature(
     r: RegionInput,
     level: usize,
     names: &[String],
-    parents: Option<&ParentLevel>,
-    options: &BuildOptions,
+    (parents, budget, options): (Option<&ParentLevel>, &ValidityBudget, &BuildOptions),
 ) -> Checked {
-    match check_shape_and_code(at, &r, options) {
+    match check_shape_and_code(at, &r, budget, options) {
         Err(e) => Checked::Early(e),
         Ok(geometry) => Checked::Late(
             r.code.clone(),
@@ -261,12 +266,13 @@ fn check_feature(
 fn check_shape_and_code(
     at: &Location,
     r: &RegionInput,
+    budget: &ValidityBudget,
     options: &BuildOptions,
 ) -> Result<MultiPolygon<f64>> {
     let mut geometry = to_multipolygon(at, &r.geometry)?;
     repair(at, &mut geometry)?;
     if options.check_validity {
-        check_valid(at, &geometry)?;
+        check_valid_within(at, &geometry, budget)?;
     }
     if r.code.is_empty() {
         return Err(Error::Property {

@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Location, Result};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 mod validity;
 
@@ -198,19 +199,117 @@ fn is_spike(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> bool {
 /// first problem of geo's OGC validity check ([`geo::Validation`]), naming what was found.
 ///
 /// Same rules and the same first problem as geo's check, found with less work: geo compares
-/// every pair of a ring's segments (quadratic in the ring's size) and every pair of holes and
-/// of parts, and collects every problem before the first is taken. Here a ring's segments are
-/// put in an R-tree and only segments whose boxes meet are compared, only holes and parts whose
-/// boxes meet are related, and the check stops at the first problem. A ring of a million
-/// positions is checked in about a second; the cost stays quadratic only for contrived shapes
-/// whose segments' boxes all overlap (a tight diagonal spiral), which the
-/// [`ReadLimits`](crate::io::limits::ReadLimits) bound.
+/// every pair of a ring's segments (quadratic in the ring's size: 0.8 s for a ring of 8,000
+/// positions, hours for a million) and every pair of holes and of parts, and collects every
+/// problem before the first is taken. Here a ring's segments go in an R-tree and only segments
+/// whose boxes meet are compared, only holes and parts whose boxes meet are related, and the
+/// check stops at the first problem: a ring of a million positions takes about a second. The
+/// cost stays quadratic only for contrived shapes whose segments' or rings' boxes all overlap
+/// (thousands of thin diagonal holes side by side); [`check_valid_within`] bounds it.
 pub fn check_valid(at: &Location, geometry: &MultiPolygon<f64>) -> Result<()> {
-    match validity::first_problem(geometry) {
+    match validity::first_problem(geometry, &mut validity::Meter::new(None)) {
+        Ok(problem) => problem_to_error(at, problem),
+        Err(_) => unreachable!("an unmetered check has no budget to run out of"),
+    }
+}
+
+fn problem_to_error(
+    at: &Location,
+    problem: Option<geo::algorithm::validation::InvalidMultiPolygon>,
+) -> Result<()> {
+    match problem {
         None => Ok(()),
         Some(problem) => Err(Error::SelfIntersection {
             at: at.clone(),
             reason: problem.to_string(),
+        }),
+    }
+}
+
+/// The work the validity checks of one level may do ([`check_valid_within`]): pair tests
+/// (two segments, or a box query) plus [`RELATE_UNITS_PER_POSITION`] per position of the rings
+/// geo's relate is run on, shared by all the level's features and threads.
+///
+/// The budget is [`ValidityBudget::FLOOR`] plus [`ValidityBudget::PER_ITEM`] per position and
+/// ring of the level. Real partitions use 2.4 to 9.6 units per position (measured on every
+/// level of the central-Wuhan and demo cities and on the district outlines of Wuhan, Beijing,
+/// Shanghai and Shenzhen), so only contrived geometry reaches it, and then the build stops with
+/// [`Error::Limit`] (limit `"validity_work"`) after time proportional to the level's size (the
+/// floor is one to three seconds of checking) instead of running for hours.
+#[derive(Debug)]
+pub struct ValidityBudget {
+    level: String,
+    used: AtomicU64,
+    max: u64,
+}
+
+/// See [`ValidityBudget`]: geo's relate costs about this many pair tests per position.
+pub const RELATE_UNITS_PER_POSITION: u64 = 8;
+
+impl ValidityBudget {
+    /// Units every level may use whatever its size.
+    pub const FLOOR: u64 = 50_000_000;
+    /// Units allowed per position and per ring of the level.
+    pub const PER_ITEM: u64 = 64;
+
+    /// The budget of a level with `positions` positions in `rings` rings.
+    pub fn new(level: &str, positions: u64, rings: u64) -> Self {
+        ValidityBudget {
+            level: level.to_string(),
+            used: AtomicU64::new(0),
+            max: Self::FLOOR
+                .saturating_add(Self::PER_ITEM.saturating_mul(positions.saturating_add(rings))),
+        }
+    }
+
+    /// The budget of one level of raw input.
+    pub fn for_regions<'a>(
+        level: &str,
+        regions: impl IntoIterator<Item = &'a RawMultiPolygon>,
+    ) -> Self {
+        let (mut positions, mut rings) = (0u64, 0u64);
+        for polygon in regions.into_iter().flatten() {
+            rings += polygon.len() as u64;
+            positions += polygon.iter().map(|r| r.len() as u64).sum::<u64>();
+        }
+        Self::new(level, positions, rings)
+    }
+
+    /// The units allowed.
+    pub fn max(&self) -> u64 {
+        self.max
+    }
+
+    /// The units used so far.
+    pub fn used(&self) -> u64 {
+        self.used.load(Ordering::Relaxed)
+    }
+}
+
+/// [`check_valid`] charging its work to `budget`; [`Error::Limit`] when the level's budget
+/// runs out (naming the level and the feature being checked).
+pub fn check_valid_within(
+    at: &Location,
+    geometry: &MultiPolygon<f64>,
+    budget: &ValidityBudget,
+) -> Result<()> {
+    let mut meter = validity::Meter::new(Some((&budget.used, budget.max)));
+    let outcome = validity::first_problem(geometry, &mut meter).and_then(|problem| {
+        meter.flush()?;
+        Ok(problem)
+    });
+    match outcome {
+        Ok(problem) => problem_to_error(at, problem),
+        Err(exhausted) => Err(Error::Limit {
+            source_name: format!("level {:?}", budget.level),
+            what: format!(
+                "units of work in the polygon validity checks, stopped in {at} (the geometry is \
+                 contrived: e.g. thousands of thin rings whose bounding boxes overlap; build \
+                 with check_validity = false only if you trust it)"
+            ),
+            limit: "validity_work",
+            max: budget.max,
+            found: exhausted.used,
         }),
     }
 }

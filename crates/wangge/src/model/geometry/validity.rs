@@ -26,14 +26,67 @@ use geo::{Coord, Intersects, Line, LineString, MultiPolygon, Polygon, PreparedGe
 use robust::{orient2d, Coord as R};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Rings with at most this many segments are checked pair by pair, without an R-tree.
 const SMALL_RING: usize = 32;
 
+use super::RELATE_UNITS_PER_POSITION as RELATE_PER_POSITION;
+
+/// The shared budget ran out ([`Meter::charge`]).
+#[derive(Debug)]
+pub(super) struct Exhausted {
+    /// Units used when the budget ran out.
+    pub used: u64,
+}
+
+/// Counts the work of the checks (one unit per pair of segments tested, or per position of a
+/// relate) against a budget shared by the threads checking one level; flushes to the shared
+/// counter in batches so that counting costs nothing noticeable.
+pub(super) struct Meter<'a> {
+    local: u64,
+    shared: Option<(&'a AtomicU64, u64)>,
+}
+
+impl<'a> Meter<'a> {
+    /// A meter charging `shared` up to `max` units; `None` counts nothing.
+    pub fn new(shared: Option<(&'a AtomicU64, u64)>) -> Self {
+        Meter { local: 0, shared }
+    }
+
+    #[inline]
+    fn charge(&mut self, units: u64) -> Result<(), Exhausted> {
+        self.local = self.local.saturating_add(units);
+        if self.local >= 1 << 16 {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Adds the units not yet flushed to the shared counter; fails when it is over budget.
+    pub fn flush(&mut self) -> Result<(), Exhausted> {
+        let Some((shared, max)) = self.shared else {
+            return Ok(());
+        };
+        let units = std::mem::take(&mut self.local);
+        let used = shared
+            .fetch_add(units, Ordering::Relaxed)
+            .saturating_add(units);
+        if used > max {
+            return Err(Exhausted { used });
+        }
+        Ok(())
+    }
+}
+
 type Boxed = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
-/// The first problem geo's validity check would report for `mp`, or `None` when it is valid.
-pub(super) fn first_problem(mp: &MultiPolygon<f64>) -> Option<InvalidMultiPolygon> {
+/// The first problem geo's validity check would report for `mp`, or `None` when it is valid;
+/// [`Exhausted`] when `meter`'s budget runs out first.
+pub(super) fn first_problem(
+    mp: &MultiPolygon<f64>,
+    meter: &mut Meter,
+) -> Result<Option<InvalidMultiPolygon>, Exhausted> {
     let boxes: Vec<Option<[f64; 4]>> = mp
         .iter()
         .map(|p| {
@@ -44,35 +97,42 @@ pub(super) fn first_problem(mp: &MultiPolygon<f64>) -> Option<InvalidMultiPolygo
         })
         .collect();
     let tree = boxes_tree(&boxes);
+    let positions = |p: &Polygon<f64>| {
+        (p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>()) as u64
+    };
     for (i, polygon) in mp.iter().enumerate() {
-        if let Some(problem) = polygon_problem(polygon) {
-            return Some(InvalidMultiPolygon::InvalidPolygon(
+        if let Some(problem) = polygon_problem(polygon, meter)? {
+            return Ok(Some(InvalidMultiPolygon::InvalidPolygon(
                 GeometryIndex(i),
                 problem,
-            ));
+            )));
         }
-        for j in later_overlapping(&tree, &boxes, i) {
+        for j in later_overlapping(&tree, &boxes, i, meter)? {
+            meter.charge(RELATE_PER_POSITION * (positions(polygon) + positions(&mp.0[j])))?;
             let im = polygon.relate(&mp.0[j]);
             if im.get(CoordPos::Inside, CoordPos::Inside) == Dimensions::TwoDimensional {
-                return Some(InvalidMultiPolygon::ElementsOverlaps(
+                return Ok(Some(InvalidMultiPolygon::ElementsOverlaps(
                     GeometryIndex(i),
                     GeometryIndex(j),
-                ));
+                )));
             }
             if im.get(CoordPos::OnBoundary, CoordPos::OnBoundary) == Dimensions::OneDimensional {
-                return Some(InvalidMultiPolygon::ElementsTouchOnALine(
+                return Ok(Some(InvalidMultiPolygon::ElementsTouchOnALine(
                     GeometryIndex(i),
                     GeometryIndex(j),
-                ));
+                )));
             }
         }
     }
-    None
+    Ok(None)
 }
 
-fn polygon_problem(polygon: &Polygon<f64>) -> Option<InvalidPolygon> {
+fn polygon_problem(
+    polygon: &Polygon<f64>,
+    meter: &mut Meter,
+) -> Result<Option<InvalidPolygon>, Exhausted> {
     if polygon.exterior().0.is_empty() && polygon.interiors().is_empty() {
-        return None; // geo: an empty polygon is valid
+        return Ok(None); // geo: an empty polygon is valid
     }
     let mut exterior_segments = None;
     for (k, ring) in std::iter::once(polygon.exterior())
@@ -90,18 +150,18 @@ fn polygon_problem(polygon: &Polygon<f64>) -> Option<InvalidPolygon> {
         let mut distinct = ring.0.clone();
         distinct.dedup();
         if distinct.len() < 4 {
-            return Some(InvalidPolygon::TooFewPointsInRing(role));
+            return Ok(Some(InvalidPolygon::TooFewPointsInRing(role)));
         }
         let segments = Segments::new(ring);
-        if segments.self_intersects() {
-            return Some(InvalidPolygon::SelfIntersection(role));
+        if segments.self_intersects(meter)? {
+            return Ok(Some(InvalidPolygon::SelfIntersection(role)));
         }
         if let Some(i) = ring
             .0
             .iter()
             .position(|c| !(c.x.is_finite() && c.y.is_finite()))
         {
-            return Some(InvalidPolygon::NonFiniteCoord(role, CoordIndex(i)));
+            return Ok(Some(InvalidPolygon::NonFiniteCoord(role, CoordIndex(i))));
         }
         if k == 0 {
             exterior_segments = Some(segments);
@@ -109,7 +169,7 @@ fn polygon_problem(polygon: &Polygon<f64>) -> Option<InvalidPolygon> {
     }
     let holes = polygon.interiors();
     if holes.iter().all(|h| h.0.is_empty()) {
-        return None;
+        return Ok(None);
     }
     let exterior_poly = Polygon::new(polygon.exterior().clone(), vec![]);
     let mut prepared_exterior: Option<PreparedGeometry<'_, Polygon<f64>>> = None;
@@ -123,55 +183,65 @@ fn polygon_problem(polygon: &Polygon<f64>) -> Option<InvalidPolygon> {
         // No exterior segment near the hole: the boundaries are disjoint, so the exterior
         // contains the hole exactly when it contains one of its vertices.
         let clear = match (&exterior_segments, boxes[k]) {
-            (Some(ext), Some(b)) if !ext.any_box_meets(b) => Some(ext.strictly_contains(hole.0[0])),
+            (Some(ext), Some(b)) if !ext.any_box_meets(b, meter)? => {
+                Some(ext.strictly_contains(hole.0[0], meter)?)
+            }
             _ => None,
         };
         match clear {
             Some(true) => {}
             Some(false) => {
-                return Some(InvalidPolygon::InteriorRingNotContainedInExteriorRing(role))
+                return Ok(Some(
+                    InvalidPolygon::InteriorRingNotContainedInExteriorRing(role),
+                ))
             }
             None => {
+                meter.charge(
+                    RELATE_PER_POSITION * (polygon.exterior().0.len() + hole.0.len()) as u64,
+                )?;
                 let prepared = prepared_exterior
                     .get_or_insert_with(|| PreparedGeometry::from(exterior_poly.clone()));
                 let hole_poly = Polygon::new(hole.clone(), vec![]);
                 let im = prepared.relate(&hole_poly);
                 if !im.is_contains() {
-                    return Some(InvalidPolygon::InteriorRingNotContainedInExteriorRing(role));
+                    return Ok(Some(
+                        InvalidPolygon::InteriorRingNotContainedInExteriorRing(role),
+                    ));
                 }
                 if im.get(CoordPos::OnBoundary, CoordPos::OnBoundary) == Dimensions::OneDimensional
                 {
-                    return Some(InvalidPolygon::IntersectingRingsOnALine(
+                    return Ok(Some(InvalidPolygon::IntersectingRingsOnALine(
                         RingRole::Exterior,
                         role,
-                    ));
+                    )));
                 }
             }
         }
-        let later = later_overlapping(&tree, &boxes, k);
+        let later = later_overlapping(&tree, &boxes, k, meter)?;
         if later.is_empty() {
             continue;
         }
         let hole_poly = Polygon::new(hole.clone(), vec![]);
         let prepared = PreparedGeometry::from(&hole_poly);
         for l in later {
+            meter.charge(RELATE_PER_POSITION * (hole.0.len() + holes[l].0.len()) as u64)?;
             let other = Polygon::new(holes[l].clone(), vec![]);
             let im = prepared.relate(&other);
             if im.get(CoordPos::Inside, CoordPos::Inside) == Dimensions::TwoDimensional {
-                return Some(InvalidPolygon::IntersectingRingsOnAnArea(
+                return Ok(Some(InvalidPolygon::IntersectingRingsOnAnArea(
                     role,
                     RingRole::Interior(l),
-                ));
+                )));
             }
             if im.get(CoordPos::OnBoundary, CoordPos::OnBoundary) == Dimensions::OneDimensional {
-                return Some(InvalidPolygon::IntersectingRingsOnALine(
+                return Ok(Some(InvalidPolygon::IntersectingRingsOnALine(
                     role,
                     RingRole::Interior(l),
-                ));
+                )));
             }
         }
     }
-    None
+    Ok(None)
 }
 
 /// `[min_x, min_y, max_x, max_y]` of a ring, `None` when it is empty.
@@ -203,17 +273,24 @@ fn boxes_tree(boxes: &[Option<[f64; 4]>]) -> RTree<Boxed> {
 }
 
 /// Indices `j > i` whose boxes meet box `i`, ascending (the order geo relates them in).
-fn later_overlapping(tree: &RTree<Boxed>, boxes: &[Option<[f64; 4]>], i: usize) -> Vec<usize> {
+fn later_overlapping(
+    tree: &RTree<Boxed>,
+    boxes: &[Option<[f64; 4]>],
+    i: usize,
+    meter: &mut Meter,
+) -> Result<Vec<usize>, Exhausted> {
     let Some(b) = boxes[i] else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    let mut later: Vec<usize> = tree
-        .locate_in_envelope_intersecting(&aabb(b))
-        .map(|g| g.data)
-        .filter(|&j| j > i)
-        .collect();
+    let mut later = Vec::new();
+    for g in tree.locate_in_envelope_intersecting(&aabb(b)) {
+        meter.charge(1)?;
+        if g.data > i {
+            later.push(g.data);
+        }
+    }
     later.sort_unstable();
-    later
+    Ok(later)
 }
 
 /// A ring's segments, in an R-tree when there are many.
@@ -247,39 +324,52 @@ impl Segments {
     }
 
     /// geo's rule: two distinct segments touch, and neither one's end is the other's start.
-    fn self_intersects(&self) -> bool {
+    fn self_intersects(&self, meter: &mut Meter) -> Result<bool, Exhausted> {
         let bad =
             |a: &Line<f64>, b: &Line<f64>| a.intersects(b) && a.start != b.end && a.end != b.start;
-        match &self.tree {
-            None => self
+        let Some(tree) = &self.tree else {
+            let n = self.lines.len() as u64;
+            meter.charge(n * n.saturating_sub(1) / 2)?;
+            return Ok(self
                 .lines
                 .iter()
                 .enumerate()
-                .any(|(i, a)| self.lines[i + 1..].iter().any(|b| bad(a, b))),
-            Some(tree) => self.lines.iter().enumerate().any(|(i, a)| {
-                tree.locate_in_envelope_intersecting(&aabb(line_box(a)))
-                    .any(|g| g.data > i && bad(a, &self.lines[g.data]))
-            }),
+                .any(|(i, a)| self.lines[i + 1..].iter().any(|b| bad(a, b))));
+        };
+        for (i, a) in self.lines.iter().enumerate() {
+            for g in tree.locate_in_envelope_intersecting(&aabb(line_box(a))) {
+                meter.charge(1)?;
+                if g.data > i && bad(a, &self.lines[g.data]) {
+                    return Ok(true);
+                }
+            }
         }
+        Ok(false)
     }
 
     /// True when the box of some segment meets `b` (closed boxes).
-    fn any_box_meets(&self, b: [f64; 4]) -> bool {
+    fn any_box_meets(&self, b: [f64; 4], meter: &mut Meter) -> Result<bool, Exhausted> {
         match &self.tree {
-            Some(tree) => tree
-                .locate_in_envelope_intersecting(&aabb(b))
-                .next()
-                .is_some(),
-            None => self.lines.iter().any(|l| {
-                let s = line_box(l);
-                s[0] <= b[2] && b[0] <= s[2] && s[1] <= b[3] && b[1] <= s[3]
-            }),
+            Some(tree) => {
+                meter.charge(1)?;
+                Ok(tree
+                    .locate_in_envelope_intersecting(&aabb(b))
+                    .next()
+                    .is_some())
+            }
+            None => {
+                meter.charge(self.lines.len() as u64)?;
+                Ok(self.lines.iter().any(|l| {
+                    let s = line_box(l);
+                    s[0] <= b[2] && b[0] <= s[2] && s[1] <= b[3] && b[1] <= s[3]
+                }))
+            }
         }
     }
 
     /// Whether the ring encloses `p`, for a point on no segment (crossing parity of a ray
     /// towards +x, exact with `orient2d`).
-    fn strictly_contains(&self, p: Coord<f64>) -> bool {
+    fn strictly_contains(&self, p: Coord<f64>, meter: &mut Meter) -> Result<bool, Exhausted> {
         let crosses = |l: &Line<f64>| {
             let (lo, hi) = if l.start.y <= l.end.y {
                 (l.start, l.end)
@@ -294,17 +384,21 @@ impl Segments {
                     R { x: p.x, y: p.y },
                 ) > 0.0
         };
+        let mut odd = false;
         match &self.tree {
             Some(tree) => {
                 let ray = AABB::from_corners([p.x, p.y], [f64::MAX, p.y]);
-                tree.locate_in_envelope_intersecting(&ray)
-                    .filter(|g| crosses(&self.lines[g.data]))
-                    .count()
-                    % 2
-                    == 1
+                for g in tree.locate_in_envelope_intersecting(&ray) {
+                    meter.charge(1)?;
+                    odd ^= crosses(&self.lines[g.data]);
+                }
             }
-            None => self.lines.iter().filter(|l| crosses(l)).count() % 2 == 1,
+            None => {
+                meter.charge(self.lines.len() as u64)?;
+                odd = self.lines.iter().filter(|l| crosses(l)).count() % 2 == 1;
+            }
         }
+        Ok(odd)
     }
 }
 
@@ -330,7 +424,9 @@ mod tests {
     }
 
     fn ours(mp: &MultiPolygon<f64>) -> Option<String> {
-        first_problem(mp).map(|e| e.to_string())
+        first_problem(mp, &mut Meter::new(None))
+            .unwrap()
+            .map(|e| e.to_string())
     }
 
     /// Random polygons on a small integer lattice (so that touching, collinear overlaps,
