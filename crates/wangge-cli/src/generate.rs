@@ -3,7 +3,7 @@
 use crate::{ctx, CliResult};
 use clap::Args;
 use std::path::{Path, PathBuf};
-use wangge::io::geojson::{read_level, PropertyNames};
+use wangge::io::geojson::{LevelReader, PropertyNames};
 use wangge::io::manifest::export_dir;
 use wangge::synth::{generate_levels, GenerateSpec};
 use wangge::{BuildOptions, City, CodeScheme, Crs, LevelInput};
@@ -47,26 +47,26 @@ pub struct GenerateArgs {
     /// CRS of the written files.
     #[arg(long, default_value = "wgs84")]
     out_crs: Crs,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 pub fn run(args: GenerateArgs) -> CliResult {
     let start = std::time::Instant::now();
-    let text = std::fs::read_to_string(&args.polygons)
-        .map_err(|e| format!("{}: {e}", args.polygons.display()))?;
     let props = PropertyNames {
         code: args.id_property.clone(),
         name: args.name_property.clone(),
         parent: None,
     };
     let converter = wangge::crs::Converter::default();
-    let mut regions = ctx(read_level(
-        &args.polygons.display().to_string(),
-        &text,
-        &args.top_level,
-        &props,
-        args.polygons_crs,
-        &converter,
-    ))?;
+    let reader = LevelReader {
+        level: &args.top_level,
+        props: &props,
+        crs: args.polygons_crs,
+        converter: &converter,
+        limits: args.limits.read_limits()?,
+    };
+    let mut regions = ctx(reader.read_file(&args.polygons))?;
     if !args.codes.is_empty() {
         regions.retain(|r| args.codes.contains(&r.code));
         if regions.is_empty() {
@@ -113,8 +113,13 @@ pub fn run(args: GenerateArgs) -> CliResult {
     Ok(())
 }
 
-pub fn export(city: &Path, out_dir: &Path, crs: Crs) -> CliResult {
-    let c = ctx(City::load(city))?;
+pub fn export(
+    city: &Path,
+    out_dir: &Path,
+    crs: Crs,
+    limits: &crate::limits::LimitArgs,
+) -> CliResult {
+    let c = ctx(City::load_with_limits(city, limits.overrides()))?;
     let manifest = ctx(export_dir(&c, out_dir, crs, &city.display().to_string()))?;
     eprintln!("wrote {}", manifest.display());
     Ok(())

@@ -4,7 +4,7 @@ use crate::points::{self, timed, PointColumns};
 use crate::{ctx, CliResult};
 use clap::Args;
 use std::path::PathBuf;
-use wangge::io::geojson::{read_level, PropertyNames};
+use wangge::io::geojson::{LevelReader, PropertyNames};
 use wangge::{BuildOptions, City, CodeScheme, Crs, LevelInput, NO_OWNER};
 
 #[derive(Args)]
@@ -37,18 +37,20 @@ pub struct LocateArgs {
     /// stopping with an error.
     #[arg(long)]
     skip_invalid: bool,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 pub fn run(args: LocateArgs) -> CliResult {
     let start = std::time::Instant::now();
     let (city, headers) = match (&args.city, &args.polygons, &args.id_property) {
         (Some(path), _, _) => {
-            let city = ctx(City::load(path))?;
+            let city = ctx(City::load_with_limits(path, args.limits.overrides()))?;
             let headers = city.levels().to_vec();
             (city, headers)
         }
         (None, Some(path), Some(id)) => (
-            quick_city(path, id, args.polygons_crs)?,
+            quick_city(path, id, args.polygons_crs, &args.limits)?,
             vec!["owner".to_string()],
         ),
         _ => return Err("give --city, or --polygons with --id-property".into()),
@@ -96,22 +98,26 @@ pub fn run(args: LocateArgs) -> CliResult {
 }
 
 /// A one-level city from a polygon file whose ids are free-form codes.
-fn quick_city(path: &std::path::Path, id: &str, crs: Crs) -> CliResult<City> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+fn quick_city(
+    path: &std::path::Path,
+    id: &str,
+    crs: Crs,
+    limits: &crate::limits::LimitArgs,
+) -> CliResult<City> {
     let props = PropertyNames {
         code: id.to_string(),
         name: None,
         parent: None,
     };
     let converter = wangge::crs::Converter::default();
-    let regions = ctx(read_level(
-        &path.display().to_string(),
-        &text,
-        "owner",
-        &props,
+    let reader = LevelReader {
+        level: "owner",
+        props: &props,
         crs,
-        &converter,
-    ))?;
+        converter: &converter,
+        limits: limits.read_limits()?,
+    };
+    let regions = ctx(reader.read_file(path))?;
     let options = BuildOptions {
         code_scheme: CodeScheme::Free,
         ..BuildOptions::default()

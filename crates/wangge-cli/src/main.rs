@@ -5,6 +5,7 @@ mod demo;
 mod dispatch;
 mod generate;
 mod hotspots;
+mod limits;
 mod locate;
 mod nearest;
 mod plan;
@@ -57,6 +58,8 @@ enum Command {
         /// Where to write the snapshot (e.g. city.wgg).
         #[arg(short, long)]
         out: PathBuf,
+        #[command(flatten)]
+        limits: limits::LimitArgs,
     },
     /// Propose a nested hierarchy: subdivide regions into streets, communities and grids of
     /// target areas, with standard codes (serials west→east, north→south).
@@ -77,6 +80,8 @@ enum Command {
         /// owner of a point lying exactly on a border.
         #[arg(long, default_value = "wgs84")]
         crs: Crs,
+        #[command(flatten)]
+        limits: limits::LimitArgs,
     },
     /// Validation report of a partition: invalid rings, overlaps, gaps, children outside
     /// their parent, slivers, grid areas, codes and serial order, each with its severity,
@@ -118,9 +123,14 @@ fn main() -> ExitCode {
         Command::Locate(args) => locate::run(args),
         Command::Nearest(args) => nearest::run(args),
         Command::Dispatch(args) => dispatch::run(args),
-        Command::Build { city, out } => build(&city, &out),
+        Command::Build { city, out, limits } => build(&city, &out, &limits),
         Command::Generate(args) => generate::run(args),
-        Command::Export { city, out_dir, crs } => generate::export(&city, &out_dir, crs),
+        Command::Export {
+            city,
+            out_dir,
+            crs,
+            limits,
+        } => generate::export(&city, &out_dir, crs, &limits),
         Command::Validate(args) => validate::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Hotspots(args) => hotspots::run(args),
@@ -146,9 +156,9 @@ pub(crate) fn ctx<T>(r: wangge::Result<T>) -> CliResult<T> {
     r.map_err(|e| e.to_string())
 }
 
-fn build(city: &std::path::Path, out: &std::path::Path) -> CliResult {
+fn build(city: &std::path::Path, out: &std::path::Path, limits: &limits::LimitArgs) -> CliResult {
     let start = std::time::Instant::now();
-    let c = ctx(wangge::City::load(city))?;
+    let c = ctx(wangge::City::load_with_limits(city, limits.overrides()))?;
     let built = start.elapsed();
     ctx(c.save(out))?;
     eprintln!(

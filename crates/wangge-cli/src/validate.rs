@@ -3,7 +3,7 @@
 use crate::{ctx, CliResult};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
-use wangge::io::geojson::{read_level, PropertyNames};
+use wangge::io::geojson::{LevelReader, PropertyNames};
 use wangge::io::manifest::Manifest;
 use wangge::validate::{validate_levels, Severity, ValidateOptions};
 use wangge::{CodeScheme, Crs, LevelInput};
@@ -113,6 +113,8 @@ pub struct ValidateArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     thresholds: ThresholdArgs,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 /// Writes the report; fails (exit code 1) when it has error-severity findings.
@@ -120,26 +122,26 @@ pub fn run(args: ValidateArgs) -> CliResult {
     let start = std::time::Instant::now();
     let (levels, scheme) = match (&args.city, &args.polygons) {
         (Some(path), _) => {
-            let manifest = ctx(Manifest::load(path))?;
+            let mut manifest = ctx(Manifest::load(path))?;
+            args.limits.apply_to(&mut manifest)?;
             let base = path.parent().unwrap_or(std::path::Path::new("."));
             (ctx(manifest.read_levels(base))?, manifest.code_scheme)
         }
         (None, Some(path)) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             let props = PropertyNames {
                 code: args.id_property.clone(),
                 name: None,
                 parent: None,
             };
-            let regions = ctx(read_level(
-                &path.display().to_string(),
-                &text,
-                &args.level,
-                &props,
-                args.polygons_crs,
-                &wangge::crs::Converter::default(),
-            ))?;
+            let converter = wangge::crs::Converter::default();
+            let reader = LevelReader {
+                level: &args.level,
+                props: &props,
+                crs: args.polygons_crs,
+                converter: &converter,
+                limits: args.limits.read_limits()?,
+            };
+            let regions = ctx(reader.read_file(path))?;
             let level = LevelInput {
                 name: args.level.clone(),
                 regions,
