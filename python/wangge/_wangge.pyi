@@ -181,14 +181,27 @@ class City:
     """
 
     @staticmethod
-    def from_manifest(path: _Path) -> City:
+    def from_manifest(
+        path: _Path, *, limits: Optional[Mapping[str, Optional[int]]] = None
+    ) -> City:
         """Builds a city from a manifest (TOML, or JSON by extension).
 
+        ``limits`` overrides limits on the GeoJSON level files over the manifest's
+        ``[limits]`` table: ``{"max_features": 2_000_000, "max_file_bytes": None}`` (None =
+        no limit). Names: max_file_bytes (default 256 MiB, checked before a file is read),
+        max_features (1,000,000 per level), max_vertices (16,000,000 positions per level),
+        max_ring_vertices (1,000,000), max_rings (4,000,000 per level), max_feature_rings
+        (10,000). A file over a limit raises DataError naming the file, the limit and where.
+
         Raises FileError (an OSError) for a missing file, ManifestError, GeometryError,
-        HierarchyError, CodeError or DataError for bad content."""
+        HierarchyError, CodeError or DataError for bad content; WanggeError for an unknown
+        limit name."""
     @staticmethod
-    def load(path: _Path) -> City:
-        """Loads a snapshot file or builds from a manifest, whichever the file is."""
+    def load(
+        path: _Path, *, limits: Optional[Mapping[str, Optional[int]]] = None
+    ) -> City:
+        """Loads a snapshot file or builds from a manifest, whichever the file is
+        (``limits`` as in :meth:`from_manifest`)."""
     @staticmethod
     def from_geojson(
         levels: _Levels,
@@ -200,6 +213,7 @@ class City:
         code_scheme: Optional[Literal["standard", "free"]] = None,
         parent_tolerance_m: float = 1.0,
         check_validity: bool = True,
+        limits: Optional[Mapping[str, Optional[int]]] = None,
     ) -> City:
         """Builds a city from one GeoJSON FeatureCollection per level, top level first.
 
@@ -212,7 +226,9 @@ class City:
         when every code is a GB/T 30428.1 code, "free" otherwise.
 
         Every check of the core applies: GeometryError, HierarchyError, CodeError and
-        DataError name level, feature index and code.
+        DataError name level, feature index and code. ``limits`` bounds each level's
+        document (names and defaults in :meth:`from_manifest`; a text's length counts as its
+        file size).
 
         >>> grids = {"type": "FeatureCollection", "features": [{"type": "Feature",
         ...     "properties": {"code": "g1"}, "geometry": shapely.box(0, 0, 1, 1)}]}
@@ -230,10 +246,11 @@ class City:
         code_scheme: Optional[Literal["standard", "free"]] = None,
         parent_tolerance_m: float = 1.0,
         check_validity: bool = True,
+        limits: Optional[Mapping[str, Optional[int]]] = None,
     ) -> City:
-        """Builds a city from one GeoDataFrame per level, top level first (``levels`` as in
-        :meth:`from_geojson`; columns default to ``code`` and ``name``, parents by
-        containment unless ``parent_column`` is given).
+        """Builds a city from one GeoDataFrame per level, top level first (``levels`` and
+        ``limits`` as in :meth:`from_geojson`; columns default to ``code`` and ``name``,
+        parents by containment unless ``parent_column`` is given).
 
         ``crs=None`` follows each frame's CRS: unset means WGS84, EPSG:4326/4490 are WGS84,
         anything else is reprojected to EPSG:4326 first. ``crs="gcj02"`` or ``"bd09"`` says
