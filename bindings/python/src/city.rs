@@ -10,7 +10,8 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 use wangge::crs::Converter;
-use wangge::io::geojson::{level_to_geojson, read_level, PropertyNames};
+use wangge::io::geojson::{level_to_geojson, LevelReader, PropertyNames};
+use wangge::io::limits::ReadLimits;
 use wangge::{BuildOptions, CodeScheme, Crs, Error, LevelInput, RegionId, NO_OWNER};
 
 /// A built, immutable city: levels, regions and the exact point-to-owner index.
@@ -123,17 +124,29 @@ fn ids_to_array<'py>(py: Python<'py>, ids: &[u32]) -> Bound<'py, PyArray1<i64>> 
 
 #[pymethods]
 impl City {
-    /// Builds a city from a manifest (TOML or JSON).
+    /// Builds a city from a manifest (TOML or JSON). `limits`: a dict of GeoJSON input limits
+    /// overriding the manifest's `[limits]` table.
     #[staticmethod]
-    fn from_manifest(py: Python<'_>, path: PathBuf) -> PyResult<City> {
-        let city = errors::detach(py, || wangge::City::from_manifest(&path))?;
+    #[pyo3(signature = (path, *, limits = None))]
+    fn from_manifest(
+        py: Python<'_>,
+        path: PathBuf,
+        limits: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<City> {
+        let overrides = limit_overrides(limits)?;
+        let city = errors::detach(py, || {
+            wangge::City::from_manifest_with_limits(&path, &overrides)
+        })?;
         Ok(City::from_arc(Arc::new(city)))
     }
 
-    /// Loads a snapshot file or builds from a manifest, whichever the file is.
+    /// Loads a snapshot file or builds from a manifest, whichever the file is (`limits` as in
+    /// `from_manifest`; snapshots have none to apply).
     #[staticmethod]
-    fn load(py: Python<'_>, path: PathBuf) -> PyResult<City> {
-        let city = errors::detach(py, || wangge::City::load(&path))?;
+    #[pyo3(signature = (path, *, limits = None))]
+    fn load(py: Python<'_>, path: PathBuf, limits: Option<&Bound<'_, PyAny>>) -> PyResult<City> {
+        let overrides = limit_overrides(limits)?;
+        let city = errors::detach(py, || wangge::City::load_with_limits(&path, &overrides))?;
         Ok(City::from_arc(Arc::new(city)))
     }
 
@@ -173,7 +186,7 @@ impl City {
     /// shapely geometries). Property names are one string for every level or a dict by level;
     /// `parent_property` is ignored on the top level, which has no parents.
     #[staticmethod]
-    #[pyo3(signature = (levels, *, code_property = None, name_property = None, parent_property = None, crs = "wgs84", code_scheme = None, parent_tolerance_m = 1.0, check_validity = true))]
+    #[pyo3(signature = (levels, *, code_property = None, name_property = None, parent_property = None, crs = "wgs84", code_scheme = None, parent_tolerance_m = 1.0, check_validity = true, limits = None))]
     #[allow(clippy::too_many_arguments)]
     fn from_geojson(
         py: Python<'_>,
@@ -185,7 +198,9 @@ impl City {
         code_scheme: Option<&str>,
         parent_tolerance_m: f64,
         check_validity: bool,
+        limits: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<City> {
+        let limits = read_limits(limits)?;
         let sources = geojson_sources(
             py,
             levels,
@@ -195,7 +210,7 @@ impl City {
             coords::crs(crs)?,
         )?;
         let options = options(code_scheme, parent_tolerance_m, check_validity)?;
-        build_city(py, sources, options)
+        build_city(py, sources, options, limits)
     }
 
     /// Builds a city from one GeoDataFrame per level, top level first (`levels` as in
@@ -203,7 +218,7 @@ impl City {
     /// each frame's CRS (unset = WGS84; projected frames are reprojected to EPSG:4326);
     /// `crs="gcj02"`/`"bd09"`/`"wgs84"` states the coordinates' system.
     #[staticmethod]
-    #[pyo3(signature = (levels, *, code_column = None, name_column = None, parent_column = None, crs = None, code_scheme = None, parent_tolerance_m = 1.0, check_validity = true))]
+    #[pyo3(signature = (levels, *, code_column = None, name_column = None, parent_column = None, crs = None, code_scheme = None, parent_tolerance_m = 1.0, check_validity = true, limits = None))]
     #[allow(clippy::too_many_arguments)]
     fn from_geodataframes(
         py: Python<'_>,
@@ -215,7 +230,9 @@ impl City {
         code_scheme: Option<&str>,
         parent_tolerance_m: f64,
         check_validity: bool,
+        limits: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<City> {
+        let limits = read_limits(limits)?;
         if let Some(c) = crs {
             coords::crs(c)?;
         }
@@ -242,7 +259,7 @@ impl City {
             });
         }
         let options = options(code_scheme, parent_tolerance_m, check_validity)?;
-        build_city(py, sources, options)
+        build_city(py, sources, options, limits)
     }
 
     /// One level as GeoJSON text (a FeatureCollection with `code`, `name`, `level`, `parent`
@@ -589,22 +606,75 @@ pub(crate) fn geojson_sources(
     Ok(sources)
 }
 
-/// Reads every level with the core's GeoJSON reader (call with the GIL released).
+/// The `limits=` keyword: a mapping of limit names ([`ReadLimits::NAMES`]) to a whole number
+/// `>= 0` or `None` (no limit); `None` itself means no overrides.
+fn limit_overrides(limits: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, u64)>> {
+    let Some(limits) = limits.filter(|l| !l.is_none()) else {
+        return Ok(Vec::new());
+    };
+    let type_error = || {
+        PyTypeError::new_err(format!(
+            "limits must be a dict {{name: int >= 0 or None}}; the names are {}",
+            ReadLimits::NAMES.join(", ")
+        ))
+    };
+    if !limits.hasattr("items")? {
+        return Err(type_error());
+    }
+    let mut out = Vec::new();
+    for item in limits.call_method0("items")?.try_iter()? {
+        let (name, value): (String, Bound<'_, PyAny>) =
+            item?.extract().map_err(|_| type_error())?;
+        let value = if value.is_none() {
+            u64::MAX
+        } else if value.is_instance_of::<pyo3::types::PyBool>() {
+            return Err(type_error());
+        } else {
+            value.extract::<u64>().map_err(|_| {
+                PyValueError::new_err(format!(
+                    "limits[{name:?}] must be a whole number >= 0 or None, got {value}"
+                ))
+            })?
+        };
+        out.push((name, value));
+    }
+    ReadLimits::default().with_overrides(&out).map_err(to_py)?;
+    Ok(out)
+}
+
+/// The default limits with the `limits=` overrides applied.
+fn read_limits(limits: Option<&Bound<'_, PyAny>>) -> PyResult<ReadLimits> {
+    ReadLimits::default()
+        .with_overrides(&limit_overrides(limits)?)
+        .map_err(to_py)
+}
+
+/// Reads every level with the core's GeoJSON reader and the default limits (call with the GIL
+/// released).
 pub(crate) fn read_levels(sources: Vec<LevelSource>) -> wangge::Result<Vec<LevelInput>> {
+    read_levels_with(sources, &ReadLimits::default())
+}
+
+/// [`read_levels`] with these limits: a file's size is checked before it is read, a text's
+/// length like a file's.
+pub(crate) fn read_levels_with(
+    sources: Vec<LevelSource>,
+    limits: &ReadLimits,
+) -> wangge::Result<Vec<LevelInput>> {
     let converter = Converter::default();
     let mut levels = Vec::with_capacity(sources.len());
     for s in sources {
-        let (source_name, text) = match s.text {
-            Source::Text(t) => (format!("level {:?}", s.name), t),
-            Source::File(p) => {
-                let text = std::fs::read_to_string(&p).map_err(|e| Error::Io {
-                    path: p.display().to_string(),
-                    reason: e.to_string(),
-                })?;
-                (p.display().to_string(), text)
-            }
+        let reader = LevelReader {
+            level: &s.name,
+            props: &s.props,
+            crs: s.crs,
+            converter: &converter,
+            limits: *limits,
         };
-        let regions = read_level(&source_name, &text, &s.name, &s.props, s.crs, &converter)?;
+        let regions = match &s.text {
+            Source::Text(t) => reader.read_str(&format!("level {:?}", s.name), t)?,
+            Source::File(p) => reader.read_file(p)?,
+        };
         levels.push(LevelInput {
             name: s.name,
             regions,
@@ -627,9 +697,10 @@ fn build_city(
     py: Python<'_>,
     sources: Vec<LevelSource>,
     (scheme, mut options): (Option<CodeScheme>, BuildOptions),
+    limits: ReadLimits,
 ) -> PyResult<City> {
     let city = errors::detach(py, move || {
-        let levels = read_levels(sources)?;
+        let levels = read_levels_with(sources, &limits)?;
         if scheme.is_none() {
             options.code_scheme = infer_scheme(&levels);
         }
