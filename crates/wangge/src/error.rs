@@ -340,7 +340,7 @@ pub enum Error {
     },
 }
 
-/// The family an [`Error`] belongs to: what the bindings turn it into (a Python exception class,
+/// The family an [`enum@Error`] belongs to: what the bindings turn it into (a Python exception class,
 /// the `name` of a JS `Error`). [`Error::kind`] is the one place that sorts variants into kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

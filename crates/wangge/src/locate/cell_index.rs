@@ -44,9 +44,9 @@ pub(crate) use store::{CellParts, CheckedCellParts};
 
 /// Upper bound on the number of cells.
 pub const MAX_CELLS: usize = 1 << 22;
-/// Cells allowed per input vertex (at least [`MIN_CELL_BUDGET`] in all): real partitions use
+/// Cells allowed per input vertex (at least 4096 in all): real partitions use
 /// far fewer (the central-Wuhan city 0.6, the bundled demo city 110), while a tiny
-/// region far from a huge one would otherwise make the whole [`MAX_CELLS`] grid out of a
+/// region far from a huge one would otherwise make the whole `MAX_CELLS` grid out of a
 /// few bytes of input (a cargo-fuzz `snapshot` finding: a 1.6 kB format-1 snapshot took
 /// seconds to load).
 pub const CELLS_PER_VERTEX: usize = 256;
