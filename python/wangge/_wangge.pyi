@@ -189,8 +189,8 @@ class City:
         ``limits`` overrides limits on the GeoJSON level files over the manifest's
         ``[limits]`` table: ``{"max_features": 2_000_000, "max_file_bytes": None}`` (None =
         no limit). Names: max_file_bytes (default 256 MiB, checked before a file is read),
-        max_features (1,000,000 per level), max_vertices (16,000,000 positions per level),
-        max_ring_vertices (1,000,000), max_rings (4,000,000 per level), max_feature_rings
+        max_features (1,000,000 per level), max_vertices (8,000,000 positions per level),
+        max_ring_vertices (1,000,000), max_rings (2,000,000 per level), max_feature_rings
         (10,000). A file over a limit raises DataError naming the file, the limit and where.
 
         Raises FileError (an OSError) for a missing file, ManifestError, GeometryError,
