@@ -45,25 +45,31 @@ pub struct ReadLimits {
     pub max_file_bytes: u64,
     /// Features in one level. Default 1,000,000.
     pub max_features: u64,
-    /// Positions in one level, over all its features and rings. Default 16,000,000.
+    /// Positions in one level, over all its features and rings. Default 8,000,000.
     pub max_vertices: u64,
     /// Positions in one ring. Default 1,000,000.
     pub max_ring_vertices: u64,
     /// Rings in one level, over all features (exterior rings and holes; an empty polygon of a
-    /// MultiPolygon counts as one). Default 4,000,000.
+    /// MultiPolygon counts as one). Default 2,000,000.
     pub max_rings: u64,
     /// Rings in one feature, over all its polygons (exterior rings and holes). Default 10,000.
     pub max_feature_rings: u64,
 }
 
+/// The defaults, measured with `/usr/bin/time -v wangge build` (release build, 2-core machine):
+/// the central-Wuhan city from its exported files (grid level 47 MB, 97,573 features, 686,815
+/// positions) peaks at 290 MB; the largest inputs these defaults admit peak at 1.7 GB (256 MiB
+/// of 653,127 grid-like features), 1.8 GB (1,000,000 small squares), and 2.9 GB (8,000,000
+/// positions in 4,437 full-height combs, the shape that costs most per position); a file one
+/// position over `max_vertices` is refused after 1.2 s at 311 MB.
 impl Default for ReadLimits {
     fn default() -> Self {
         ReadLimits {
             max_file_bytes: 256 << 20,
             max_features: 1_000_000,
-            max_vertices: 16_000_000,
+            max_vertices: 8_000_000,
             max_ring_vertices: 1_000_000,
-            max_rings: 4_000_000,
+            max_rings: 2_000_000,
             max_feature_rings: 10_000,
         }
     }

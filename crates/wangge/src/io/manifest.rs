@@ -24,9 +24,9 @@
 //! [limits]                     # optional: bounds on each level's GeoJSON file
 //! max_file_bytes = 268435456   # 256 MiB, checked before the file is read
 //! max_features = 1000000       # features per level
-//! max_vertices = 16000000      # positions per level
+//! max_vertices = 8000000       # positions per level
 //! max_ring_vertices = 1000000  # positions per ring
-//! max_rings = 4000000          # rings per level
+//! max_rings = 2000000          # rings per level
 //! max_feature_rings = 10000    # rings per feature (exterior rings and holes)
 //! ```
 //!
