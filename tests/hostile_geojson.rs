@@ -377,6 +377,12 @@ fn a_huge_file_is_refused_by_its_size_without_reading_it() {
         ),
         "{e:?}"
     );
+    // Given where a manifest or snapshot is expected, it is not read whole either.
+    let e = City::load(&big).unwrap_err();
+    assert!(
+        matches!(&e, Error::Manifest { reason, .. } if reason.contains("larger than 16777216 bytes")),
+        "{e:?}"
+    );
 }
 
 /// A source whose metadata gives no size (a device) is read only up to the limit.

@@ -72,6 +72,25 @@ pub struct Manifest {
     pub limits: Option<ReadLimits>,
 }
 
+/// The largest manifest [`Manifest::load`] reads: 16 MiB.
+pub const MAX_MANIFEST_BYTES: u64 = 16 << 20;
+
+/// At most the first `max` bytes of a file (all of it when shorter), without reading the rest.
+fn read_prefix(path: &Path, max: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |e: std::io::Error| Error::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(max)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    Ok(bytes)
+}
+
 fn default_tolerance() -> f64 {
     BuildOptions::default().parent_tolerance_m
 }
@@ -142,8 +161,19 @@ impl Manifest {
     }
 
     /// Reads a manifest file.
+    /// A manifest larger than [`MAX_MANIFEST_BYTES`] is refused unread (a manifest is a
+    /// small file; a huge one is a wrong path or hostile).
     pub fn load(path: &Path) -> Result<Manifest> {
-        let bytes = read_file(path)?;
+        let bytes = read_prefix(path, MAX_MANIFEST_BYTES + 1)?;
+        if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+            return Err(Error::Manifest {
+                path: path.display().to_string(),
+                reason: format!(
+                    "larger than {MAX_MANIFEST_BYTES} bytes: a manifest is a small TOML or JSON \
+                     file naming the level files"
+                ),
+            });
+        }
         let text = String::from_utf8(bytes).map_err(|e| Error::Manifest {
             path: path.display().to_string(),
             reason: format!("not UTF-8: {e}"),
@@ -234,9 +264,9 @@ impl City {
     /// `[limits]` ([`City::from_manifest_with_limits`]). Snapshots have no limits to apply:
     /// their checksum and structure checks guard them.
     pub fn load_with_limits(path: &Path, overrides: &[(String, u64)]) -> Result<City> {
-        let bytes = read_file(path)?;
-        if super::snapshot::is_snapshot(&bytes) {
-            City::from_bytes(&bytes)
+        // The magic decides; a manifest is not read whole twice, nor a huge file at all.
+        if super::snapshot::is_snapshot(&read_prefix(path, 64)?) {
+            City::from_bytes(&read_file(path)?)
         } else {
             City::from_manifest_with_limits(path, overrides)
         }
