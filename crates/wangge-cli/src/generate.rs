@@ -3,7 +3,7 @@
 use crate::{ctx, CliResult};
 use clap::Args;
 use std::path::{Path, PathBuf};
-use wangge::io::geojson::{LevelReader, PropertyNames};
+use wangge::io::geojson::PropertyNames;
 use wangge::io::manifest::export_dir;
 use wangge::synth::{generate_levels, GenerateSpec};
 use wangge::{BuildOptions, City, CodeScheme, Crs, LevelInput};
@@ -58,15 +58,9 @@ pub fn run(args: GenerateArgs) -> CliResult {
         name: args.name_property.clone(),
         parent: None,
     };
-    let converter = wangge::crs::Converter::default();
-    let reader = LevelReader {
-        level: &args.top_level,
-        props: &props,
-        crs: args.polygons_crs,
-        converter: &converter,
-        limits: args.limits.read_limits()?,
-    };
-    let mut regions = ctx(reader.read_file(&args.polygons))?;
+    let mut regions =
+        args.limits
+            .read_level(&args.polygons, &args.top_level, &props, args.polygons_crs)?;
     if !args.codes.is_empty() {
         regions.retain(|r| args.codes.contains(&r.code));
         if regions.is_empty() {

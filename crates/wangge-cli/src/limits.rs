@@ -3,7 +3,10 @@
 
 use crate::{ctx, CliResult};
 use clap::Args;
+use wangge::crs::{Converter, Crs};
+use wangge::io::geojson::{LevelReader, PropertyNames};
 use wangge::io::limits::ReadLimits;
+use wangge::model::RegionInput;
 
 /// The `--limit` flags (flattened into each command that reads GeoJSON).
 #[derive(Args, Default)]
@@ -19,18 +22,9 @@ fn parse(s: &str) -> Result<(String, u64), String> {
 /// The flag's help: every limit with its default, from [`ReadLimits::default`].
 fn help() -> String {
     let d = ReadLimits::default();
-    let values = [
-        d.max_file_bytes,
-        d.max_features,
-        d.max_vertices,
-        d.max_ring_vertices,
-        d.max_rings,
-        d.max_feature_rings,
-    ];
     let list: Vec<String> = ReadLimits::NAMES
         .iter()
-        .zip(values)
-        .map(|(name, v)| format!("{name} ({v})"))
+        .filter_map(|name| Some(format!("{name} ({})", d.get(name)?)))
         .collect();
     format!(
         "Change a limit on GeoJSON input, NAME=N (repeatable; N = `none` for no limit). A file \
@@ -49,6 +43,25 @@ impl LimitArgs {
     /// The default limits with the overrides applied (for files read without a manifest).
     pub fn read_limits(&self) -> CliResult<ReadLimits> {
         ctx(ReadLimits::default().with_overrides(&self.limits))
+    }
+
+    /// One GeoJSON level read from `path` under [`LimitArgs::read_limits`], its coordinates
+    /// converted from `crs` (the `--polygons` files of locate, validate and generate).
+    pub fn read_level(
+        &self,
+        path: &std::path::Path,
+        level: &str,
+        props: &PropertyNames,
+        crs: Crs,
+    ) -> CliResult<Vec<RegionInput>> {
+        let reader = LevelReader {
+            level,
+            props,
+            crs,
+            converter: &Converter::default(),
+            limits: self.read_limits()?,
+        };
+        ctx(reader.read_file(path))
     }
 
     /// A manifest's limits (its `[limits]` table or the defaults) with the overrides applied.

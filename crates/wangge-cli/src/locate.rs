@@ -4,7 +4,7 @@ use crate::points::{self, timed, PointColumns};
 use crate::{ctx, CliResult};
 use clap::Args;
 use std::path::PathBuf;
-use wangge::io::geojson::{LevelReader, PropertyNames};
+use wangge::io::geojson::PropertyNames;
 use wangge::{BuildOptions, City, CodeScheme, Crs, LevelInput, NO_OWNER};
 
 #[derive(Args)]
@@ -109,15 +109,7 @@ fn quick_city(
         name: None,
         parent: None,
     };
-    let converter = wangge::crs::Converter::default();
-    let reader = LevelReader {
-        level: "owner",
-        props: &props,
-        crs,
-        converter: &converter,
-        limits: limits.read_limits()?,
-    };
-    let regions = ctx(reader.read_file(path))?;
+    let regions = limits.read_level(path, "owner", &props, crs)?;
     let options = BuildOptions {
         code_scheme: CodeScheme::Free,
         ..BuildOptions::default()

@@ -3,7 +3,7 @@
 use crate::{ctx, CliResult};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
-use wangge::io::geojson::{LevelReader, PropertyNames};
+use wangge::io::geojson::PropertyNames;
 use wangge::io::manifest::Manifest;
 use wangge::validate::{validate_levels, Severity, ValidateOptions};
 use wangge::{CodeScheme, Crs, LevelInput};
@@ -133,15 +133,9 @@ pub fn run(args: ValidateArgs) -> CliResult {
                 name: None,
                 parent: None,
             };
-            let converter = wangge::crs::Converter::default();
-            let reader = LevelReader {
-                level: &args.level,
-                props: &props,
-                crs: args.polygons_crs,
-                converter: &converter,
-                limits: args.limits.read_limits()?,
-            };
-            let regions = ctx(reader.read_file(path))?;
+            let regions = args
+                .limits
+                .read_level(path, &args.level, &props, args.polygons_crs)?;
             let level = LevelInput {
                 name: args.level.clone(),
                 regions,

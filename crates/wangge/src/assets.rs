@@ -9,7 +9,7 @@
 //! by id.
 
 use crate::catalog::{prefix_matches, AssetId, Catalog};
-use crate::crs::{check_point, coordinate_problem, Converter, Crs};
+use crate::crs::{check_point, Converter, Crs};
 use crate::error::{Error, Result};
 use crate::io::csv_input::{CsvOptions, CsvReader, Encoding};
 use crate::model::{City, RegionId};
@@ -589,27 +589,13 @@ pub fn read_csv(
     reader.require(&fields.id, "the asset id")?;
     let ilon = reader.require(&fields.lon, "the asset's point")?;
     let ilat = reader.require(&fields.lat, "the asset's point")?;
-    let headers = reader.headers().to_vec();
     let mut record = csv::StringRecord::new();
     let mut out = Vec::new();
     while let Some(line) = reader.read(&mut record)? {
-        let bad = |i: usize, reason: &str| Error::BadRow {
-            source_name: source_name.to_string(),
-            line,
-            column: headers[i].clone(),
-            value: record[i].to_string(),
-            reason: reason.to_string(),
-        };
-        let number = |i: usize| match record[i].trim().parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(bad(i, "not a finite number")),
-        };
-        let (x, y) = (number(ilon)?, number(ilat)?);
-        if let Some(problem) = coordinate_problem(x, y) {
-            return Err(bad(if x.abs() > 180.0 { ilon } else { ilat }, problem));
-        }
+        let (x, y) = reader.point(&record, line, ilon, ilat)?;
         let (lon, lat) = converter.to_wgs84(crs, x, y);
-        let pairs = headers
+        let pairs = reader
+            .headers()
             .iter()
             .zip(record.iter())
             .map(|(h, v)| (h.as_str(), v.to_string()));

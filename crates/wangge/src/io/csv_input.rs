@@ -1089,6 +1089,46 @@ impl<R: Read> CsvReader<R> {
         Ok(())
     }
 
+    /// [`Error::BadRow`] for field `column` of `record`, read at `line` (by [`CsvReader::read`]).
+    pub fn bad_field(
+        &self,
+        record: &StringRecord,
+        line: u64,
+        column: usize,
+        reason: &str,
+    ) -> Error {
+        Error::BadRow {
+            source_name: self.source_name.clone(),
+            line,
+            column: self.headers[column].clone(),
+            value: record[column].to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// The point in columns `lon` and `lat` of `record` (read at `line`): finite numbers within
+    /// ±180 / ±90, else an [`Error::BadRow`] naming the offending column.
+    pub fn point(
+        &self,
+        record: &StringRecord,
+        line: u64,
+        lon: usize,
+        lat: usize,
+    ) -> Result<(f64, f64)> {
+        let number = |i: usize| match record[i].trim().parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(self.bad_field(record, line, i, "not a finite number")),
+        };
+        let (x, y) = (number(lon)?, number(lat)?);
+        match crate::crs::coordinate_problem(x, y) {
+            None => Ok((x, y)),
+            Some(problem) => {
+                let column = if x.abs() > 180.0 { lon } else { lat };
+                Err(self.bad_field(record, line, column, problem))
+            }
+        }
+    }
+
     /// Whether reading may go on after the last error of [`CsvReader::read`]: only after a
     /// row of the wrong width.
     pub fn can_go_on(&self) -> bool {

@@ -21,7 +21,7 @@ use super::csv_input::{decode_text, CsvOptions, CsvReader, Encoding};
 use super::read_file;
 use crate::assets::{read_csv, read_geojson, AssetFields, AssetInput};
 use crate::catalog::Catalog;
-use crate::crs::{coordinate_problem, Converter, Crs};
+use crate::crs::{Converter, Crs};
 use crate::dispatch::{departments::parse_table, DepartmentTable, Dispatcher, Resource};
 use crate::error::{Error, Result};
 use crate::model::City;
@@ -230,31 +230,19 @@ pub fn read_workers(
         col("on_duty")?,
     );
     let home = reader.column("home_grid")?;
-    let headers = reader.headers().to_vec();
     let mut record = csv::StringRecord::new();
     let mut out = Vec::new();
     while let Some(line) = reader.read(&mut record)? {
         let field = |i: usize| record[i].trim();
-        let bad = |i: usize, reason: &str| Error::BadRow {
-            source_name: source_name.to_string(),
-            line,
-            column: headers[i].clone(),
-            value: record[i].to_string(),
-            reason: reason.to_string(),
-        };
-        let num = |i: usize| match field(i).parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(bad(i, "not a finite number")),
-        };
         let on_duty = match field(duty) {
             "true" | "1" | "yes" => true,
             "false" | "0" | "no" | "" => false,
-            _ => return Err(bad(duty, "expected true/false (1/0, yes/no)")),
+            _ => {
+                let reason = "expected true/false (1/0, yes/no)";
+                return Err(reader.bad_field(&record, line, duty, reason));
+            }
         };
-        let (x, y) = (num(lon)?, num(lat)?);
-        if let Some(problem) = coordinate_problem(x, y) {
-            return Err(bad(if x.abs() > 180.0 { lon } else { lat }, problem));
-        }
+        let (x, y) = reader.point(&record, line, lon, lat)?;
         let (x, y) = converter.to_wgs84(crs, x, y);
         out.push(Resource {
             id: field(id).to_string(),

@@ -99,26 +99,35 @@ impl ReadLimits {
         "max_feature_rings",
     ];
 
+    /// The value of one limit by name ([`ReadLimits::NAMES`]); `None` for an unknown name.
+    pub fn get(&self, name: &str) -> Option<u64> {
+        let mut copy = *self;
+        copy.slot(name).map(|v| *v)
+    }
+
     /// Sets one limit by name ([`ReadLimits::NAMES`]); [`Error::InvalidParameter`] for an
     /// unknown name.
     pub fn set(&mut self, name: &str, value: u64) -> Result<()> {
-        let slot = match name {
+        let slot = self.slot(name).ok_or_else(|| Error::InvalidParameter {
+            name: "limits".into(),
+            value: name.into(),
+            reason: format!("unknown limit; the limits are {}", Self::NAMES.join(", ")),
+        })?;
+        *slot = value;
+        Ok(())
+    }
+
+    /// The field a limit's name stands for: the one mapping of names to fields.
+    fn slot(&mut self, name: &str) -> Option<&mut u64> {
+        Some(match name {
             "max_file_bytes" => &mut self.max_file_bytes,
             "max_features" => &mut self.max_features,
             "max_vertices" => &mut self.max_vertices,
             "max_ring_vertices" => &mut self.max_ring_vertices,
             "max_rings" => &mut self.max_rings,
             "max_feature_rings" => &mut self.max_feature_rings,
-            _ => {
-                return Err(Error::InvalidParameter {
-                    name: "limits".into(),
-                    value: name.into(),
-                    reason: format!("unknown limit; the limits are {}", Self::NAMES.join(", ")),
-                })
-            }
-        };
-        *slot = value;
-        Ok(())
+            _ => return None,
+        })
     }
 
     /// These limits with some of them set by name ([`ReadLimits::set`]), in order.
