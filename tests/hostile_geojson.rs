@@ -796,6 +796,34 @@ fn contrived_geometry_stops_on_the_validity_budget() {
         other => panic!("{other:?}"),
     }
     assert_eq!(e.kind(), ErrorKind::Data);
+    // The validator (which reports instead of failing) stops on the same budget: one
+    // check_stopped finding naming the feature, no hang.
+    let report = wangge::validate::validate_levels(
+        &[LevelInput {
+            name: "grid".into(),
+            regions: regions.clone(),
+        }],
+        &wangge::validate::ValidateOptions {
+            code_scheme: CodeScheme::Free,
+            ..Default::default()
+        },
+    );
+    let stopped: Vec<_> = report
+        .of_kind(wangge::validate::FindingKind::CheckStopped)
+        .collect();
+    assert_eq!(stopped.len(), 1, "{:?}", report.findings);
+    assert_eq!(stopped[0].feature, Some(1));
+    assert!(
+        stopped[0].message.contains("validity_work"),
+        "{}",
+        stopped[0].message
+    );
+    assert_eq!(
+        report
+            .of_kind(wangge::validate::FindingKind::SelfIntersection)
+            .count(),
+        0
+    );
     let city = build(regions, false).unwrap();
     let poly = Polygon::new(
         LineString::from(ring.iter().map(|&[x, y]| (x, y)).collect::<Vec<_>>()),

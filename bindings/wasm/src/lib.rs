@@ -245,7 +245,7 @@ export interface PlanOptions {
 export interface Finding {
   /** bad_coordinate, ring_too_short, ring_not_closed, spike, self_intersection, overlap, gap,
    *  outside_parent, unknown_parent, no_parent, sliver, area_out_of_range, code_format,
-   *  duplicate_code, code_prefix, serial_order. */
+   *  duplicate_code, code_prefix, serial_order, check_stopped. */
   kind: string;
   severity: "error" | "warning";
   /** The codes involved (the feature's own first; both for overlaps; the parent for gaps). */

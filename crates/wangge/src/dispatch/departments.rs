@@ -23,7 +23,9 @@
 use crate::catalog::{prefix_matches, Catalog};
 use crate::error::{Error, Location, Result};
 use crate::locate::PreparedRegion;
-use crate::model::geometry::{check_valid, to_multipolygon, RawMultiPolygon};
+use crate::model::geometry::{
+    check_valid_within, to_multipolygon, RawMultiPolygon, ValidityBudget,
+};
 use crate::model::{City, Located, RegionId};
 use geo::orient::{Direction, Orient};
 use geo::GeodesicArea;
@@ -260,7 +262,8 @@ impl DepartmentTable {
                         code: Some(d.code.clone()),
                     };
                     let mp = to_multipolygon(&at, &polygon)?;
-                    check_valid(&at, &mp)?;
+                    let budget = ValidityBudget::for_regions("department", [&polygon]);
+                    check_valid_within(&at, &mp, &budget)?;
                     let area = mp.orient(Direction::Default).geodesic_area_unsigned();
                     (
                         Jurisdiction::Polygon(Box::new(PreparedRegion::new(&mp))),

@@ -26,6 +26,7 @@
 //! | [`FindingKind::DuplicateCode`] | error | a code used before (anywhere in the city) |
 //! | [`FindingKind::CodePrefix`] | error | standard scheme: the code does not extend its parent's ([`check_extends`](crate::codes::check_extends)) |
 //! | [`FindingKind::SerialOrder`] | warning | standard scheme, see below |
+//! | [`FindingKind::CheckStopped`] | error | the validity checks of a level used up its work budget ([`ValidityBudget`](crate::model::geometry::ValidityBudget), the one [`City::build`](crate::City::build) has): contrived geometry such as thousands of thin rings whose boxes overlap; one finding per level, naming the feature it stopped in; features checked after it get no `self_intersection` finding |
 //!
 //! # Serial order
 //! GB/T 30428.1 numbers siblings west→east, north→south (reading order). Siblings are the
@@ -110,6 +111,9 @@ pub enum FindingKind {
     CodePrefix,
     /// Serials not in west→east, north→south order.
     SerialOrder,
+    /// The polygon validity check of a level ran out of its work budget (contrived geometry);
+    /// the feature it stopped in, and any later one, is not checked for self-intersection.
+    CheckStopped,
 }
 
 impl FindingKind {
@@ -132,6 +136,7 @@ impl FindingKind {
             FindingKind::DuplicateCode => "duplicate_code",
             FindingKind::CodePrefix => "code_prefix",
             FindingKind::SerialOrder => "serial_order",
+            FindingKind::CheckStopped => "check_stopped",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{Feature, Finding, FindingKind, Severity, ValidateOptions};
 use crate::error::{Error, Location};
-use crate::model::geometry::{check_ring, check_valid};
+use crate::model::geometry::{check_ring, check_valid_within, ValidityBudget};
 use crate::model::{LevelInput, RegionInput};
 use geo::orient::{Direction, Orient};
 use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
@@ -15,17 +15,27 @@ pub(super) fn check_level(
     input: &LevelInput,
     options: &ValidateOptions,
 ) -> (Vec<Feature>, Vec<Finding>) {
+    let budget =
+        ValidityBudget::for_regions(&input.name, input.regions.iter().map(|r| &r.geometry));
     let checked: Vec<(Feature, Vec<Finding>)> = input
         .regions
         .par_iter()
         .enumerate()
-        .map(|(index, r)| check_feature(level, &input.name, index, r, options))
+        .map(|(index, r)| check_feature(level, &input.name, index, r, options, &budget))
         .collect();
     let mut findings = Vec::new();
+    let mut stopped = false;
     let features = checked
         .into_iter()
         .map(|(f, found)| {
-            findings.extend(found);
+            for finding in found {
+                // Once the budget is out every later check stops too: report the first.
+                let repeat = finding.kind == FindingKind::CheckStopped && stopped;
+                stopped |= finding.kind == FindingKind::CheckStopped;
+                if !repeat {
+                    findings.push(finding);
+                }
+            }
             f
         })
         .collect();
@@ -38,6 +48,7 @@ fn check_feature(
     index: usize,
     r: &RegionInput,
     options: &ValidateOptions,
+    budget: &ValidityBudget,
 ) -> (Feature, Vec<Finding>) {
     let at = Location {
         level: level_name.to_string(),
@@ -143,14 +154,22 @@ fn check_feature(
     let geometry = usable.then_some(MultiPolygon(polygons));
     if let Some(g) = &geometry {
         if !exact_spike {
-            if let Err(Error::SelfIntersection { reason, .. }) = check_valid(&at, g) {
-                push(
+            match check_valid_within(&at, g, budget) {
+                Err(Error::SelfIntersection { reason, .. }) => push(
                     FindingKind::SelfIntersection,
                     Severity::Error,
                     format!("{at}: invalid polygon: {reason}"),
                     Some(g.clone().into()),
                     None,
-                );
+                ),
+                Err(e @ Error::Limit { .. }) => push(
+                    FindingKind::CheckStopped,
+                    Severity::Error,
+                    format!("{e}; later features of the level are not checked for validity"),
+                    None,
+                    None,
+                ),
+                _ => {}
             }
         }
     }
