@@ -97,10 +97,22 @@ def test_manifest_table_and_keyword(tmp_path):
     assert len(wangge.City.from_manifest(path, limits={"max_ring_vertices": 2416})) == 13
     with pytest.raises(wangge.DataError, match="max_ring_vertices = 2415"):
         wangge.City.load(path, limits={"max_ring_vertices": 2415})
-    # A snapshot has no limits to apply.
+    # A snapshot has one limit, its size, checked from its header; the GeoJSON ones do not apply.
     snapshot = tmp_path / "city.wgg"
     wangge.City.from_manifest(path, limits={"max_ring_vertices": None}).save(snapshot)
     assert len(wangge.City.load(snapshot, limits={"max_features": 1})) == 13
+    size = snapshot.stat().st_size
+    with pytest.raises(wangge.DataError, match=f"max_snapshot_bytes = {size - 1}"):
+        wangge.City.load(snapshot, limits={"max_snapshot_bytes": size - 1})
+    assert len(wangge.City.load(snapshot, limits={"max_snapshot_bytes": size})) == 13
+
+
+def test_dispatcher_from_manifest_takes_limits():
+    wuhan = REPO_ROOT / "data" / "wuhan.toml"
+    with pytest.raises(wangge.DataError, match='13 features in level "district".*max_features = 12'):
+        wangge.Dispatcher.from_manifest(wuhan, limits={"max_features": 12})
+    with pytest.raises(wangge.WanggeError, match="unknown limit"):
+        wangge.Dispatcher.from_manifest(wuhan, limits={"max_feature": 12})
 
 
 def test_bad_limits_are_refused():

@@ -191,7 +191,9 @@ class City:
         no limit). Names: max_file_bytes (default 256 MiB, checked before a file is read),
         max_features (1,000,000 per level), max_vertices (8,000,000 positions per level),
         max_ring_vertices (1,000,000), max_rings (2,000,000 per level), max_feature_rings
-        (10,000). A file over a limit raises DataError naming the file, the limit and where.
+        (10,000), and max_snapshot_bytes (1 GiB, for :meth:`load` of a snapshot, checked
+        from its header before it is read). A file over a limit raises DataError naming the
+        file, the limit and where.
 
         Raises FileError (an OSError) for a missing file, ManifestError, GeometryError,
         HierarchyError, CodeError or DataError for bad content; WanggeError for an unknown
@@ -423,8 +425,11 @@ class Dispatcher:
     """
 
     @staticmethod
-    def from_manifest(path: _Path) -> Dispatcher:
-        """Builds the city and its dispatcher from a manifest with a ``[dispatch]`` section."""
+    def from_manifest(
+        path: _Path, *, limits: Optional[Mapping[str, Optional[int]]] = None
+    ) -> Dispatcher:
+        """Builds the city and its dispatcher from a manifest with a ``[dispatch]`` section
+        (``limits`` as in :meth:`City.from_manifest`)."""
     @property
     def city(self) -> City:
         """The city (shared, not copied)."""

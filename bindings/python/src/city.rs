@@ -141,7 +141,7 @@ impl City {
     }
 
     /// Loads a snapshot file or builds from a manifest, whichever the file is (`limits` as in
-    /// `from_manifest`; snapshots have none to apply).
+    /// `from_manifest`; a snapshot has `max_snapshot_bytes`).
     #[staticmethod]
     #[pyo3(signature = (path, *, limits = None))]
     fn load(py: Python<'_>, path: PathBuf, limits: Option<&Bound<'_, PyAny>>) -> PyResult<City> {
@@ -608,7 +608,7 @@ pub(crate) fn geojson_sources(
 
 /// The `limits=` keyword: a mapping of limit names ([`ReadLimits::NAMES`]) to a whole number
 /// `>= 0` or `None` (no limit); `None` itself means no overrides.
-fn limit_overrides(limits: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, u64)>> {
+pub(crate) fn limit_overrides(limits: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, u64)>> {
     let Some(limits) = limits.filter(|l| !l.is_none()) else {
         return Ok(Vec::new());
     };

@@ -126,10 +126,19 @@ fn pairs_result<'py>(
 
 #[pymethods]
 impl Dispatcher {
-    /// Builds the city and its dispatcher from a manifest with a `[dispatch]` section.
+    /// Builds the city and its dispatcher from a manifest with a `[dispatch]` section
+    /// (`limits` as in `City.from_manifest`).
     #[staticmethod]
-    fn from_manifest(py: Python<'_>, path: PathBuf) -> PyResult<Dispatcher> {
-        let inner = errors::detach(py, || CoreDispatcher::from_manifest(&path))?;
+    #[pyo3(signature = (path, *, limits = None))]
+    fn from_manifest(
+        py: Python<'_>,
+        path: PathBuf,
+        limits: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Dispatcher> {
+        let overrides = crate::city::limit_overrides(limits)?;
+        let inner = errors::detach(py, || {
+            CoreDispatcher::from_manifest_with_limits(&path, &overrides)
+        })?;
         Ok(Dispatcher {
             inner: Arc::new(inner),
         })

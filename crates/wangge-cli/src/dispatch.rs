@@ -37,6 +37,8 @@ pub struct DispatchArgs {
     /// them out instead of stopping.
     #[arg(long)]
     skip_invalid: bool,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 const HEADERS: [&str; 8] = [
@@ -52,7 +54,10 @@ const HEADERS: [&str; 8] = [
 
 pub fn run(args: DispatchArgs) -> CliResult {
     let start = std::time::Instant::now();
-    let dispatcher = ctx(Dispatcher::from_manifest(&args.city))?;
+    let dispatcher = ctx(Dispatcher::from_manifest_with_limits(
+        &args.city,
+        args.limits.overrides(),
+    ))?;
     eprintln!(
         "loaded {} regions, {} departments, {} assets, {} workers in {:.2?}",
         dispatcher.city().len(),

@@ -113,7 +113,7 @@ pub fn export(
     crs: Crs,
     limits: &crate::limits::LimitArgs,
 ) -> CliResult {
-    let c = ctx(City::load_with_limits(city, limits.overrides()))?;
+    let c = limits.load_city(city)?;
     let manifest = ctx(export_dir(&c, out_dir, crs, &city.display().to_string()))?;
     eprintln!("wrote {}", manifest.display());
     Ok(())

@@ -1,6 +1,7 @@
 //! `wangge hotspots`: repeat-case hot spots (反复发生案件) from a case CSV (the work is
 //! `wangge::analytics::hotspots`).
 
+use crate::limits::CityOrDispatcher;
 use crate::{ctx, CliResult};
 use clap::{Args, ValueEnum};
 use std::fmt::Write as _;
@@ -11,8 +12,6 @@ use wangge::analytics::hotspots::{HotspotFinder, HotspotOptions, HotspotReport};
 use wangge::analytics::time::format_timestamp;
 use wangge::analytics::CaseColumns;
 use wangge::assets::AssetSet;
-use wangge::dispatch::Dispatcher;
-use wangge::io::manifest::Manifest;
 use wangge::{City, Crs};
 
 /// Output format of the clusters.
@@ -71,6 +70,8 @@ pub struct HotspotsArgs {
     /// Report bad rows (to stderr) and leave them out instead of stopping.
     #[arg(long)]
     skip_invalid: bool,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 pub fn run(args: HotspotsArgs) -> CliResult {
@@ -87,16 +88,10 @@ pub fn run(args: HotspotsArgs) -> CliResult {
         csv: args.columns.csv_options(),
         ..HotspotOptions::new(args.radius_m, args.days)
     };
-    let with_dispatch = Manifest::load(&args.city).is_ok_and(|m| m.dispatch.is_some());
-    let (dispatcher, city) = if with_dispatch {
-        (Some(ctx(Dispatcher::from_manifest(&args.city))?), None)
-    } else {
-        (None, Some(ctx(City::load(&args.city))?))
-    };
-    let finder = match (&dispatcher, &city) {
-        (Some(d), _) => HotspotFinder::from_dispatcher(d),
-        (None, Some(c)) => HotspotFinder::new(c),
-        (None, None) => unreachable!("one of them is loaded"),
+    let input = args.limits.load_city_or_dispatcher(&args.city)?;
+    let finder = match &input {
+        CityOrDispatcher::Dispatcher(d) => HotspotFinder::from_dispatcher(d),
+        CityOrDispatcher::City(c) => HotspotFinder::new(c),
     };
     let loaded = start.elapsed();
     let file = File::open(&args.cases).map_err(|e| format!("{}: {e}", args.cases.display()))?;

@@ -45,7 +45,7 @@ pub fn run(args: LocateArgs) -> CliResult {
     let start = std::time::Instant::now();
     let (city, headers) = match (&args.city, &args.polygons, &args.id_property) {
         (Some(path), _, _) => {
-            let city = ctx(City::load_with_limits(path, args.limits.overrides()))?;
+            let city = args.limits.load_city(path)?;
             let headers = city.levels().to_vec();
             (city, headers)
         }

@@ -158,7 +158,7 @@ pub(crate) fn ctx<T>(r: wangge::Result<T>) -> CliResult<T> {
 
 fn build(city: &std::path::Path, out: &std::path::Path, limits: &limits::LimitArgs) -> CliResult {
     let start = std::time::Instant::now();
-    let c = ctx(wangge::City::load_with_limits(city, limits.overrides()))?;
+    let c = limits.load_city(city)?;
     let built = start.elapsed();
     ctx(c.save(out))?;
     eprintln!(

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use wangge::dispatch::Dispatcher;
 use wangge::io::csv_input::CsvReader;
 use wangge::plan::{diff, Edit, History, PlanOptions};
-use wangge::City;
 
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).multiple(true).args(["city", "history"])))]
@@ -55,9 +54,16 @@ pub struct EditArgs {
     reuse_retired_codes: bool,
     #[command(flatten)]
     thresholds: ThresholdArgs,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
-fn open_history(dir: &Path, city: Option<&Path>, options: PlanOptions) -> CliResult<History> {
+fn open_history(
+    dir: &Path,
+    city: Option<&Path>,
+    limits: &crate::limits::LimitArgs,
+    options: PlanOptions,
+) -> CliResult<History> {
     if dir.join("history.json").exists() {
         return ctx(History::load(dir, options));
     }
@@ -67,7 +73,7 @@ fn open_history(dir: &Path, city: Option<&Path>, options: PlanOptions) -> CliRes
             dir.display()
         )
     })?;
-    Ok(History::new(ctx(City::load(city))?, options))
+    Ok(History::new(limits.load_city(city)?, options))
 }
 
 /// The case ids and points of a CSV.
@@ -121,10 +127,10 @@ pub fn run(args: EditArgs) -> CliResult {
         ..PlanOptions::default()
     };
     let history = match &args.history {
-        Some(dir) => open_history(dir, args.city.as_deref(), options)?,
+        Some(dir) => open_history(dir, args.city.as_deref(), &args.limits, options)?,
         None => {
             let city = args.city.as_deref().ok_or("give --city or --history")?;
-            History::new(ctx(City::load(city))?, options)
+            History::new(args.limits.load_city(city)?, options)
         }
     };
     let text = std::fs::read_to_string(&args.edits)
@@ -134,7 +140,10 @@ pub fn run(args: EditArgs) -> CliResult {
     let preview = ctx(history.preview(edits))?;
     let previewed = start.elapsed();
     let dispatcher = match &args.dispatch {
-        Some(path) => Some(ctx(Dispatcher::from_manifest(path))?),
+        Some(path) => Some(ctx(Dispatcher::from_manifest_with_limits(
+            path,
+            args.limits.overrides(),
+        ))?),
         None => None,
     };
     let workers = dispatcher
@@ -197,7 +206,12 @@ pub struct HistoryArgs {
 
 /// Lists the versions; rolls back when asked.
 pub fn history(args: HistoryArgs) -> CliResult {
-    let history = open_history(&args.dir, None, PlanOptions::default())?;
+    let history = open_history(
+        &args.dir,
+        None,
+        &crate::limits::LimitArgs::default(),
+        PlanOptions::default(),
+    )?;
     if let Some(number) = args.rollback {
         let v = ctx(history.rollback(number, ""))?;
         ctx(history.save(&args.dir))?;
@@ -232,12 +246,14 @@ pub struct DiffArgs {
     /// Write the diff here instead of standard output.
     #[arg(short, long)]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 /// Writes the regions added, removed and changed between two cities.
 pub fn diff_cities(args: DiffArgs) -> CliResult {
-    let old = ctx(City::load(&args.old))?;
-    let new = ctx(City::load(&args.new))?;
+    let old = args.limits.load_city(&args.old)?;
+    let new = args.limits.load_city(&args.new)?;
     let d = diff(&old, &new);
     let text = match args.format {
         Format::Text => d.to_text(),

@@ -1,6 +1,7 @@
 //! `wangge stats`: case counts and evaluation indicators per level and department, and H3
 //! hexagon counts, from a case CSV (the work is `wangge::analytics`).
 
+use crate::limits::CityOrDispatcher;
 use crate::{ctx, CliResult};
 use clap::Args;
 use std::fs::File;
@@ -8,8 +9,6 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use wangge::analytics::h3::resolution;
 use wangge::analytics::{Analyst, CaseColumns, CaseStats, Indicator, StatsOptions, Tally};
-use wangge::dispatch::Dispatcher;
-use wangge::io::manifest::Manifest;
 use wangge::{City, Crs};
 
 #[derive(Args)]
@@ -48,6 +47,8 @@ pub struct StatsArgs {
     /// need about 12.
     #[arg(long)]
     cover_res: Option<u8>,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 const COUNTS: [&str; 7] = [
@@ -90,16 +91,10 @@ pub fn run(args: StatsArgs) -> CliResult {
         csv: args.columns.csv_options(),
         ..StatsOptions::default()
     };
-    let with_rule = Manifest::load(&args.city).is_ok_and(|m| m.dispatch.is_some());
-    let (dispatcher, city) = if with_rule {
-        (Some(ctx(Dispatcher::from_manifest(&args.city))?), None)
-    } else {
-        (None, Some(ctx(City::load(&args.city))?))
-    };
-    let analyst = match (&dispatcher, &city) {
-        (Some(d), _) => Analyst::from_dispatcher(d),
-        (None, Some(c)) => Analyst::new(c),
-        (None, None) => unreachable!("one of them is loaded"),
+    let input = args.limits.load_city_or_dispatcher(&args.city)?;
+    let analyst = match &input {
+        CityOrDispatcher::Dispatcher(d) => Analyst::from_dispatcher(d),
+        CityOrDispatcher::City(c) => Analyst::new(c),
     };
     let loaded = start.elapsed();
     let file = File::open(&args.cases).map_err(|e| format!("{}: {e}", args.cases.display()))?;

@@ -122,8 +122,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
     let start = std::time::Instant::now();
     let (levels, scheme) = match (&args.city, &args.polygons) {
         (Some(path), _) => {
-            let mut manifest = ctx(Manifest::load(path))?;
-            args.limits.apply_to(&mut manifest)?;
+            let manifest = ctx(Manifest::load_with_limits(path, args.limits.overrides()))?;
             let base = path.parent().unwrap_or(std::path::Path::new("."));
             (ctx(manifest.read_levels(base))?, manifest.code_scheme)
         }

@@ -134,3 +134,85 @@ fn quick_locate_and_validate_take_the_flag() {
     ])
     .fails_with(&["2 rings in feature", "max_feature_rings = 1"]);
 }
+
+/// Every command that loads a city takes `--limit`: a snapshot over `max_snapshot_bytes` is
+/// refused from its header (naming the file and the limit) by locate, stats, hotspots, edit and
+/// diff; a manifest's level files are read under the flag by dispatch (and `edit --dispatch`).
+#[test]
+fn every_command_that_loads_a_city_takes_the_flag() {
+    let dir = TempDir::new("limits-everywhere");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/fixture/city.toml"
+    );
+    let cases = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/hostile/csv/cases.utf8.csv"
+    );
+    let snap = dir.path("city.wgg");
+    wangge(&["build", "--city", fixture, "-o", &snap]).ok();
+    let size = std::fs::metadata(&snap).unwrap().len();
+    let tight = format!("max_snapshot_bytes={}", size - 1);
+    let refused = format!("max_snapshot_bytes = {}", size - 1);
+    let edits = dir.write("edits.json", "[]");
+    let (out, csv) = (dir.path("out"), dir.path("out.csv"));
+    let commands: [Vec<&str>; 5] = [
+        vec!["locate", "--city", &snap, "--points", cases, "--out", &csv],
+        vec!["stats", "--city", &snap, "--cases", cases, "--out", &out],
+        vec![
+            "hotspots",
+            "--city",
+            &snap,
+            "--cases",
+            cases,
+            "--radius-m",
+            "200",
+            "--days",
+            "3",
+        ],
+        vec!["edit", "--city", &snap, "--edits", &edits],
+        vec!["diff", &snap, &snap],
+    ];
+    for args in commands {
+        let mut with_limit = args.clone();
+        with_limit.extend(["--limit", &tight]);
+        let run = wangge(&with_limit).fails_with(&["city.wgg", &refused]);
+        assert!(!run.stderr.contains("panicked"), "{args:?}");
+        // The same command passes the load with the limit at the snapshot's size.
+        let mut exact = args.clone();
+        let fits = format!("max_snapshot_bytes={size}");
+        exact.extend(["--limit", &fits]);
+        let run = wangge(&exact);
+        assert!(
+            !run.stderr.contains("max_snapshot_bytes"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    // dispatch reads the manifest's level files under the flag (13 districts).
+    let wuhan = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/wuhan.toml");
+    wangge(&[
+        "dispatch",
+        "--city",
+        wuhan,
+        "--reports",
+        cases,
+        "--out",
+        &csv,
+        "--limit",
+        "max_features=12",
+    ])
+    .fails_with(&["13 features in level \"district\"", "max_features = 12"]);
+    wangge(&[
+        "edit",
+        "--city",
+        &snap,
+        "--edits",
+        &edits,
+        "--dispatch",
+        wuhan,
+        "--limit",
+        "max_features=12",
+    ])
+    .fails_with(&["max_features = 12"]);
+}

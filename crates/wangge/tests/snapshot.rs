@@ -363,3 +363,79 @@ fn fuzz_findings_stay_fixed() {
     }
     assert!(n >= 1, "no fuzz findings found");
 }
+
+/// `City::load` reads a snapshot's header first: a header claiming a payload over
+/// `max_snapshot_bytes` (here on a sparse 64 GiB file), or a length the file does not have, is
+/// refused before the rest is read; the limit can be raised or lowered by name.
+#[test]
+fn snapshot_files_are_checked_from_their_header_before_reading() {
+    let dir = std::env::temp_dir().join(format!("wangge-snapread-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bytes = fixture().to_bytes();
+    let header_with_len = |len: u64| {
+        let mut h = bytes[..24].to_vec();
+        h[12..20].copy_from_slice(&len.to_le_bytes());
+        h
+    };
+
+    // A sparse file as long as its header says: 64 GiB, refused on the limit at once.
+    let huge = dir.join("huge.wgg");
+    let len = 64u64 << 30;
+    std::fs::write(&huge, header_with_len(len)).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&huge)
+        .unwrap()
+        .set_len(len + 24)
+        .unwrap();
+    match City::load(&huge) {
+        Err(Error::Limit {
+            limit: "max_snapshot_bytes",
+            max,
+            found,
+            source_name,
+            ..
+        }) => {
+            assert_eq!((max, found), (1 << 30, len + 24));
+            assert!(source_name.ends_with("huge.wgg"), "{source_name}");
+        }
+        other => panic!("expected the snapshot limit, got {other:?}"),
+    }
+
+    // The header promises more than the file holds: truncated, from the metadata.
+    let short = dir.join("short.wgg");
+    let mut b = header_with_len(1_000);
+    b.extend_from_slice(&[0; 100]);
+    std::fs::write(&short, &b).unwrap();
+    match City::load(&short) {
+        Err(Error::Snapshot(SnapshotError::Truncated { needed, have })) => {
+            assert_eq!((needed, have), (1_024, 124));
+        }
+        other => panic!("expected truncated, got {other:?}"),
+    }
+    // Bytes after the payload.
+    let long = dir.join("long.wgg");
+    let mut b = bytes.clone();
+    b.extend_from_slice(b"junk");
+    std::fs::write(&long, &b).unwrap();
+    match City::load(&long) {
+        Err(Error::Snapshot(SnapshotError::Payload(what))) => {
+            assert!(what.contains("4 bytes after the payload"), "{what}")
+        }
+        other => panic!("expected trailing bytes, got {other:?}"),
+    }
+
+    // The real snapshot loads, and the limit is a name like the others.
+    let good = dir.join("good.wgg");
+    std::fs::write(&good, &bytes).unwrap();
+    assert_eq!(City::load(&good).unwrap().regions(), fixture().regions());
+    let tight = [("max_snapshot_bytes".to_string(), bytes.len() as u64 - 1)];
+    assert!(matches!(
+        City::load_with_limits(&good, &tight),
+        Err(Error::Limit { found, .. }) if found == bytes.len() as u64
+    ));
+    let exact = [("max_snapshot_bytes".to_string(), bytes.len() as u64)];
+    assert!(City::load_with_limits(&good, &exact).is_ok());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

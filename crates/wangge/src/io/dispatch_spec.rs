@@ -259,7 +259,16 @@ pub fn read_workers(
 impl Dispatcher {
     /// Builds the city and its dispatcher from a manifest with a `[dispatch]` section.
     pub fn from_manifest(path: &Path) -> Result<Dispatcher> {
-        let manifest = super::manifest::Manifest::load(path)?;
+        Dispatcher::from_manifest_with_limits(path, &[])
+    }
+
+    /// [`Dispatcher::from_manifest`] with the level files read under `overrides` on top of
+    /// the manifest's `[limits]` (as [`City::from_manifest_with_limits`]).
+    pub fn from_manifest_with_limits(
+        path: &Path,
+        overrides: &[(String, u64)],
+    ) -> Result<Dispatcher> {
+        let manifest = super::manifest::Manifest::load_with_limits(path, overrides)?;
         let spec = manifest.dispatch.clone().ok_or_else(|| Error::Manifest {
             path: path.display().to_string(),
             reason: "no [dispatch] section".into(),

@@ -38,7 +38,6 @@
 
 use super::geojson::{LevelReader, PropertyNames};
 use super::limits::ReadLimits;
-use super::read_file;
 use crate::crs::{Converter, Crs};
 use crate::error::{Error, Result};
 use crate::model::{BuildOptions, City, CodeScheme, LevelInput};
@@ -186,6 +185,14 @@ impl Manifest {
         self.limits.unwrap_or_default()
     }
 
+    /// [`Manifest::load`], then `overrides` (limits by name, [`ReadLimits::NAMES`]) set on top
+    /// of its `[limits]` table; an unknown name is an [`Error::InvalidParameter`].
+    pub fn load_with_limits(path: &Path, overrides: &[(String, u64)]) -> Result<Manifest> {
+        let mut manifest = Manifest::load(path)?;
+        manifest.limits = Some(manifest.read_limits().with_overrides(overrides)?);
+        Ok(manifest)
+    }
+
     /// Reads (or generates) every level; file paths are resolved against `base`. Each file is
     /// read with [`Manifest::read_limits`].
     pub fn read_levels(&self, base: &Path) -> Result<Vec<LevelInput>> {
@@ -249,8 +256,7 @@ impl City {
     /// top of the manifest's `[limits]` table; the others keep the table's values or the
     /// defaults. An unknown name is an [`Error::InvalidParameter`].
     pub fn from_manifest_with_limits(path: &Path, overrides: &[(String, u64)]) -> Result<City> {
-        let mut manifest = Manifest::load(path)?;
-        manifest.limits = Some(manifest.read_limits().with_overrides(overrides)?);
+        let manifest = Manifest::load_with_limits(path, overrides)?;
         let base = path.parent().unwrap_or(Path::new("."));
         City::build(manifest.read_levels(base)?, &manifest.build_options())
     }
@@ -261,12 +267,18 @@ impl City {
     }
 
     /// [`City::load`]; a manifest's level files are read with `overrides` on top of its
-    /// `[limits]` ([`City::from_manifest_with_limits`]). Snapshots have no limits to apply:
-    /// their checksum and structure checks guard them.
+    /// `[limits]` ([`City::from_manifest_with_limits`]); a snapshot larger than
+    /// `max_snapshot_bytes` (the default, or as overridden) is refused from its header, before
+    /// it is read ([`super::snapshot::read_file`]); its checksum and structure checks guard
+    /// the rest.
     pub fn load_with_limits(path: &Path, overrides: &[(String, u64)]) -> Result<City> {
         // The magic decides; a manifest is not read whole twice, nor a huge file at all.
         if super::snapshot::is_snapshot(&read_prefix(path, 64)?) {
-            City::from_bytes(&read_file(path)?)
+            let limits = ReadLimits::default().with_overrides(overrides)?;
+            City::from_bytes(&super::snapshot::read_file(
+                path,
+                limits.max_snapshot_bytes,
+            )?)
         } else {
             City::from_manifest_with_limits(path, overrides)
         }

@@ -133,6 +133,36 @@ impl City {
     /// Rebuilds a city from [`City::to_bytes`] (or [`City::to_bytes_v1`]) output; altered,
     /// truncated or foreign bytes give an [`Error::Snapshot`] (module docs).
     pub fn from_bytes(bytes: &[u8]) -> Result<City> {
+        let Header {
+            version,
+            len,
+            stored,
+        } = Header::parse(bytes)?;
+        let (header, payload) = bytes.split_at(HEADER_LEN);
+        Header::check_length(len, payload.len() as u64)?;
+        let computed = checksum(version, header, payload);
+        if computed != stored {
+            return Err(SnapshotError::ChecksumMismatch { stored, computed }.into());
+        }
+        match version {
+            1 => v1::decode(payload),
+            _ => v2::decode(payload),
+        }
+    }
+}
+
+/// The fields of a snapshot's header.
+struct Header {
+    version: u32,
+    /// Payload length, bytes.
+    len: u64,
+    /// The stored CRC.
+    stored: u32,
+}
+
+impl Header {
+    /// Reads the header at the front of `bytes`: magic, a supported version, length, CRC.
+    fn parse(bytes: &[u8]) -> Result<Header> {
         let header = bytes.get(..HEADER_LEN).ok_or(SnapshotError::Truncated {
             needed: HEADER_LEN,
             have: bytes.len(),
@@ -152,33 +182,78 @@ impl City {
             }
             .into());
         }
-        let len = u64::from(word(12)) | u64::from(word(16)) << 32;
-        let stored = word(20);
-        let payload = &bytes[HEADER_LEN..];
-        if (payload.len() as u64) < len {
+        Ok(Header {
+            version,
+            len: u64::from(word(12)) | u64::from(word(16)) << 32,
+            stored: word(20),
+        })
+    }
+
+    /// The payload holds `have` bytes where the header says `len`: too few is
+    /// [`SnapshotError::Truncated`], too many a trailing-bytes [`SnapshotError::Payload`].
+    fn check_length(len: u64, have: u64) -> Result<()> {
+        if have < len {
             return Err(SnapshotError::Truncated {
                 needed: usize::try_from(len)
                     .map_or(usize::MAX, |len| len.saturating_add(HEADER_LEN)),
-                have: bytes.len(),
+                have: usize::try_from(have.saturating_add(HEADER_LEN as u64)).unwrap_or(usize::MAX),
             }
             .into());
         }
-        if payload.len() as u64 > len {
-            return Err(SnapshotError::Payload(format!(
-                "{} bytes after the payload",
-                payload.len() as u64 - len
-            ))
-            .into());
+        if have > len {
+            return Err(
+                SnapshotError::Payload(format!("{} bytes after the payload", have - len)).into(),
+            );
         }
-        let computed = checksum(version, header, payload);
-        if computed != stored {
-            return Err(SnapshotError::ChecksumMismatch { stored, computed }.into());
-        }
-        match version {
-            1 => v1::decode(payload),
-            _ => v2::decode(payload),
-        }
+        Ok(())
     }
+}
+
+/// Reads a snapshot file's bytes for [`City::from_bytes`], reading its 24-byte header first:
+/// a foreign file, an unsupported version, a length the file does not have (from its
+/// metadata) or a snapshot over `max_bytes` ([`Error::Limit`] `max_snapshot_bytes`) is refused
+/// before the rest is read; the read stops one byte past the header's length whatever the
+/// metadata says (a device, a pipe, a growing file), so memory stays bounded by `max_bytes`.
+pub fn read_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let io = |e: std::io::Error| Error::Io {
+        path: name.clone(),
+        reason: e.to_string(),
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Err(Error::Io {
+            path: name,
+            reason: "is a directory, not a snapshot".into(),
+        });
+    }
+    let mut bytes = Vec::with_capacity(HEADER_LEN);
+    let mut file = file;
+    (&mut file)
+        .take(HEADER_LEN as u64)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    let len = Header::parse(&bytes)?.len;
+    let total = len.saturating_add(HEADER_LEN as u64);
+    if total > max_bytes {
+        return Err(Error::Limit {
+            source_name: name,
+            what: "bytes in the snapshot (its header's length)".into(),
+            limit: "max_snapshot_bytes",
+            max: max_bytes,
+            found: total,
+        });
+    }
+    if meta.is_file() {
+        Header::check_length(len, meta.len().saturating_sub(HEADER_LEN as u64))?;
+    }
+    bytes.reserve_exact(len as usize);
+    file.take(len.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    Ok(bytes)
 }
 
 /// Writes `bytes` to `path` crash-safely: a temporary file in the same directory, flushed to
