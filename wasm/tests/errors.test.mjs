@@ -184,6 +184,27 @@ for (const [how, lib] of [["node", wangge], ["web", web]]) {
     throwsNamed(() => new Planner(city).preview("[{not json"), "DataError", /edits/);
   });
 
+  test(`[${how}] limits on the GeoJSON read: DataError over a limit, RangeError / TypeError for bad values`, () => {
+    throwsNamed(() => City.fromGeoJSON(levels(), { limits: { max_features: 12 } }), "DataError",
+      /13 features in level "grid"/, /max_features = 12/);
+    assert.equal(City.fromGeoJSON(levels(), { limits: { max_features: 13 } }).regionCount, 15);
+    assert.equal(City.fromGeoJSON(levels(), { limits: { max_features: null, max_file_bytes: null } }).regionCount, 15);
+    throwsNamed(() => lib.validateGeoJSON(levels(), { limits: { max_ring_vertices: 4 } }), "DataError",
+      /positions in ring 0 of feature 0 of level "community"/, /max_ring_vertices = 4/);
+    assert.equal(lib.validateGeoJSON(levels(), { limits: {} }).findings.length,
+      lib.validateGeoJSON(levels()).findings.length);
+    throwsNamed(() => City.fromGeoJSON(levels(), { limits: { max_feature: 3 } }), "WanggeError",
+      /unknown limit/, /max_features/);
+    for (const bad of [-1, 2.5, 2 ** 53]) {
+      throwsBuiltin(() => City.fromGeoJSON(levels(), { limits: { max_features: bad } }), RangeError,
+        /limits\.max_features must be a whole number >= 0 or null/);
+    }
+    throwsBuiltin(() => City.fromGeoJSON(levels(), { limits: { max_features: "3" } }), TypeError, /options/);
+    throwsBuiltin(() => City.fromGeoJSON(levels(), { limits: 3 }), TypeError, /options/);
+    throwsBuiltin(() => new Planner(fixtureCity(), { validate: { limits: {} } }), TypeError,
+      /options\.validate\.limits: a planner reads no GeoJSON/);
+  });
+
   test(`[${how}] ManifestError: bad TOML, no [dispatch] section, unknown spec keys`, () => {
     const city = fixtureCity();
     throwsNamed(() => Dispatcher.fromManifest(city, "this is = not [ toml", {}), "ManifestError", /manifest manifest\.toml/);

@@ -2,11 +2,11 @@
 
 use crate::convert::{
     crs as parse_crs, crs_name, index_arg, js_err, js_ids, json_text, options as parse_options,
-    range_error, string_arg, to_js, type_error, JsResult,
+    range_error, string_arg, to_js, type_error, JsResult, LimitsJs,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use wangge::io::geojson::{level_to_geojson, read_level, PropertyNames};
+use wangge::io::geojson::{level_to_geojson, LevelReader, PropertyNames};
 use wangge::{BuildOptions, CodeScheme, LevelInput, RegionId};
 use wasm_bindgen::prelude::*;
 
@@ -66,11 +66,14 @@ struct BuildOptionsJs {
     parent_tolerance_m: Option<f64>,
     #[serde(default)]
     check_validity: Option<bool>,
+    #[serde(default)]
+    limits: LimitsJs,
 }
 
 /// `GeoJSONLevel[]` (one FeatureCollection per level, top first) as the core's level inputs,
-/// read by the core's GeoJSON reader (errors name the level and feature).
-pub(crate) fn levels_from_js(levels: &JsValue) -> JsResult<Vec<LevelInput>> {
+/// read by the core's GeoJSON reader under `limits` (errors name the level and feature).
+pub(crate) fn levels_from_js(levels: &JsValue, limits: &LimitsJs) -> JsResult<Vec<LevelInput>> {
+    let limits = limits.read_limits()?;
     if !js_sys::Array::is_array(levels) {
         return Err(type_error(
             "levels must be an array of {name, geojson, ...} objects",
@@ -92,14 +95,14 @@ pub(crate) fn levels_from_js(levels: &JsValue) -> JsResult<Vec<LevelInput>> {
             other => other.to_string(),
         };
         let source = format!("level {:?}", spec.name);
-        let regions = read_level(
-            &source,
-            &body,
-            &spec.name,
-            &names,
-            crs_name(spec.crs.as_deref())?,
-            &converter,
-        )
+        let regions = LevelReader {
+            level: &spec.name,
+            props: &names,
+            crs: crs_name(spec.crs.as_deref())?,
+            converter: &converter,
+            limits,
+        }
+        .read_str(&source, &body)
         .map_err(js_err)?;
         inputs.push(LevelInput {
             name: spec.name,
@@ -168,8 +171,8 @@ impl City {
         #[wasm_bindgen(unchecked_param_type = "GeoJSONLevel[]")] levels: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "BuildOptions")] options: Option<JsValue>,
     ) -> JsResult<City> {
-        let inputs = levels_from_js(&levels)?;
         let opts: BuildOptionsJs = parse_options(options.as_ref(), "options")?;
+        let inputs = levels_from_js(&levels, &opts.limits)?;
         let defaults = BuildOptions::default();
         let build = BuildOptions {
             code_scheme: opts.code_scheme.unwrap_or(defaults.code_scheme),

@@ -15,6 +15,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wangge::io::limits::ReadLimits;
 use wangge::Crs;
 use wasm_bindgen::prelude::*;
 
@@ -148,6 +149,42 @@ pub fn options<T: DeserializeOwned + Default>(value: Option<&JsValue>, what: &st
     }
     let text = json_text(value, what)?.unwrap_or_default();
     serde_json::from_str(&text).map_err(|e| type_error(&format!("{what}: {e}")))
+}
+
+/// The `limits` option of `City.fromGeoJSON` and `validateGeoJSON`: GeoJSON input limits by
+/// their core names ([`ReadLimits::NAMES`], as errors and the other bindings spell them), each
+/// a whole number `>= 0` or `null` (no limit); the others keep their defaults.
+#[derive(serde::Deserialize, Default)]
+#[serde(transparent)]
+pub struct LimitsJs(Option<std::collections::BTreeMap<String, Option<f64>>>);
+
+impl LimitsJs {
+    /// Whether the option was given (even as `{}`).
+    pub fn is_set(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// The default limits with these set; a value that is not a whole number `>= 0` is a
+    /// `RangeError`, an unknown name the core's error.
+    pub fn read_limits(&self) -> JsResult<ReadLimits> {
+        let mut overrides = Vec::new();
+        for (name, value) in self.0.iter().flatten() {
+            let n = match *value {
+                None => u64::MAX,
+                // Whole and exactly representable: below 2^53.
+                Some(v) if v >= 0.0 && v.fract() == 0.0 && v < 9_007_199_254_740_992.0 => v as u64,
+                Some(v) => {
+                    return Err(range_error(&format!(
+                        "limits.{name} must be a whole number >= 0 or null (no limit), not {v}"
+                    )))
+                }
+            };
+            overrides.push((name.clone(), n));
+        }
+        ReadLimits::default()
+            .with_overrides(&overrides)
+            .map_err(js_err)
+    }
 }
 
 /// A serializable value as a plain JS object (through JSON, so no engine-specific types leak).

@@ -123,6 +123,26 @@ export interface BuildOptions {
   parentToleranceM?: number;
   /** Run the OGC validity check on every polygon (default true). */
   checkValidity?: boolean;
+  /** Limits on each level's GeoJSON; an input over one throws a `DataError` naming the level,
+   *  the limit and where, before it can exhaust memory or time. */
+  limits?: Limits;
+}
+
+/** GeoJSON input limits by the names errors use; each a whole number >= 0, or `null` for no
+ *  limit. Unset limits keep their defaults. */
+export interface Limits {
+  /** Length of one level's GeoJSON text, bytes (default 268435456, 256 MiB). */
+  max_file_bytes?: number | null;
+  /** Features in one level (default 1000000). */
+  max_features?: number | null;
+  /** Positions in one level (default 8000000). */
+  max_vertices?: number | null;
+  /** Positions in one ring (default 1000000). */
+  max_ring_vertices?: number | null;
+  /** Rings in one level (default 2000000). */
+  max_rings?: number | null;
+  /** Rings in one feature (default 10000). */
+  max_feature_rings?: number | null;
 }
 
 /** Options of `Dispatcher.dispatch`. */
@@ -229,6 +249,8 @@ export interface ValidateOptions {
   areaErrorM2?: [number, number];
   /** Interior angles (degrees) below this are spike warnings (default 1). */
   spikeAngleDeg?: number;
+  /** Limits on the GeoJSON read (as for `City.fromGeoJSON`). */
+  limits?: Limits;
 }
 
 /** Options of `new Planner(city, options)`. */

@@ -5,7 +5,7 @@
 use crate::city::{levels_from_js, City};
 use crate::convert::{
     crs as parse_crs, js_err, json_text, optional_string_arg, options as parse_options, to_js,
-    type_error, JsResult,
+    type_error, JsResult, LimitsJs,
 };
 use crate::dispatch::Dispatcher;
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,8 @@ struct ValidateOptionsJs {
     area_error_m2: Option<(f64, f64)>,
     #[serde(default)]
     spike_angle_deg: Option<f64>,
+    #[serde(default)]
+    limits: LimitsJs,
 }
 
 impl ValidateOptionsJs {
@@ -116,6 +118,12 @@ impl Planner {
         #[wasm_bindgen(unchecked_optional_param_type = "PlanOptions")] options: Option<JsValue>,
     ) -> JsResult<Planner> {
         let o: PlanOptionsJs = parse_options(options.as_ref(), "options")?;
+        if o.validate.as_ref().is_some_and(|v| v.limits.is_set()) {
+            return Err(type_error(
+                "options.validate.limits: a planner reads no GeoJSON (limits are options of \
+                 City.fromGeoJSON and validateGeoJSON)",
+            ));
+        }
         let d = PlanOptions::default();
         let options = PlanOptions {
             reuse_retired_codes: o.reuse_retired_codes.unwrap_or(d.reuse_retired_codes),
@@ -429,8 +437,8 @@ pub fn validate_geojson(
     #[wasm_bindgen(unchecked_param_type = "GeoJSONLevel[]")] levels: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "ValidateOptions")] options: Option<JsValue>,
 ) -> JsResult<JsValue> {
-    let inputs = levels_from_js(&levels)?;
     let o: ValidateOptionsJs = parse_options(options.as_ref(), "options")?;
+    let inputs = levels_from_js(&levels, &o.limits)?;
     report_js(&validate_levels(&inputs, &o.into_core()))
 }
 
