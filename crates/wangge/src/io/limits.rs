@@ -207,18 +207,7 @@ impl ReadLimits {
     /// wrong (a device, a pipe, a file growing meanwhile).
     pub fn read_file(&self, path: &Path) -> Result<String> {
         let name = path.display().to_string();
-        let io = |e: std::io::Error| Error::Io {
-            path: name.clone(),
-            reason: e.to_string(),
-        };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let meta = file.metadata().map_err(io)?;
-        if meta.is_dir() {
-            return Err(Error::Io {
-                path: name,
-                reason: "is a directory, not a GeoJSON file".into(),
-            });
-        }
+        let (file, meta) = super::open_for_bounded_read(path, "a GeoJSON file")?;
         Self::check(
             &name,
             || "bytes".into(),
@@ -229,7 +218,7 @@ impl ReadLimits {
         let mut bytes = Vec::with_capacity(meta.len() as usize);
         file.take(self.max_file_bytes.saturating_add(1))
             .read_to_end(&mut bytes)
-            .map_err(io)?;
+            .map_err(|e| super::io_error(path, e))?;
         Self::check(
             &name,
             || "bytes (read; more than the file's metadata said)".into(),

@@ -216,21 +216,9 @@ impl Header {
 /// metadata says (a device, a pipe, a growing file), so memory stays bounded by `max_bytes`.
 pub fn read_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
     use std::io::Read;
-    let name = path.display().to_string();
-    let io = |e: std::io::Error| Error::Io {
-        path: name.clone(),
-        reason: e.to_string(),
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
-    if meta.is_dir() {
-        return Err(Error::Io {
-            path: name,
-            reason: "is a directory, not a snapshot".into(),
-        });
-    }
+    let io = |e: std::io::Error| super::io_error(path, e);
+    let (mut file, meta) = super::open_for_bounded_read(path, "a snapshot")?;
     let mut bytes = Vec::with_capacity(HEADER_LEN);
-    let mut file = file;
     (&mut file)
         .take(HEADER_LEN as u64)
         .read_to_end(&mut bytes)
@@ -239,7 +227,7 @@ pub fn read_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
     let total = len.saturating_add(HEADER_LEN as u64);
     if total > max_bytes {
         return Err(Error::Limit {
-            source_name: name,
+            source_name: path.display().to_string(),
             what: "bytes in the snapshot (its header's length)".into(),
             limit: "max_snapshot_bytes",
             max: max_bytes,
