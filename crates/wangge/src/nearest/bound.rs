@@ -19,7 +19,6 @@ pub(crate) const M_MIN: f64 = WGS84_A * (1.0 - WGS84_E2);
 
 /// The largest radius of curvature of the WGS84 ellipsoid: both radii at the poles,
 /// N_max = a / √(1 − e²) ≈ 6 399 593.626 m.
-#[cfg(test)]
 pub(crate) fn n_max() -> f64 {
     WGS84_A / (1.0 - WGS84_E2).sqrt()
 }
@@ -42,7 +41,7 @@ pub(crate) fn wgs84() -> &'static Geodesic {
 
 /// The unit normal of the ellipsoid at geodetic (lon, lat) in degrees:
 /// (cos φ cos λ, cos φ sin λ, sin φ).
-pub(crate) fn n_vector(lon: f64, lat: f64) -> [f64; 3] {
+pub fn n_vector(lon: f64, lat: f64) -> [f64; 3] {
     let (sin_lat, cos_lat) = lat.to_radians().sin_cos();
     let (sin_lon, cos_lon) = lon.to_radians().sin_cos();
     [cos_lat * cos_lon, cos_lat * sin_lon, sin_lat]
@@ -56,15 +55,48 @@ pub(crate) fn angle_from_chord2(chord2: f64) -> f64 {
 
 /// A lower bound (m) on the geodesic distance between two points whose n-vectors, as
 /// computed, are `chord2` apart (squared chord): M_min θ, shaved by the safety margins.
-pub(crate) fn lower_bound_m(chord2: f64) -> f64 {
+pub fn lower_bound_m(chord2: f64) -> f64 {
     let theta = (angle_from_chord2(chord2) - THETA_SLACK).max(0.0);
     M_MIN * theta * (1.0 - REL_SLACK)
+}
+
+/// An upper bound (m) on the geodesic distance between two points whose n-vectors, as
+/// computed, are `chord2` apart (squared chord): N_max θ, widened by the safety margins (the
+/// relative one a thousand times wider than for the lower bound: this bound only decides how
+/// far the search looks, so generosity costs nothing but a few more candidates).
+pub fn upper_bound_m(chord2: f64) -> f64 {
+    n_max() * (angle_from_chord2(chord2) + THETA_SLACK) * (1.0 + 1000.0 * REL_SLACK)
+}
+
+/// The slope of [`reach_chord2`]: at least N_max / M_min = (1 − e²)^(−3/2) ≈ 1.010 126 8,
+/// widened (a test checks it against the exact ratio with room for every rounding).
+pub(crate) const REACH_SLOPE: f64 = 1.0102;
+
+/// The absolute term of [`reach_chord2`], covering the two angle margins of
+/// [`upper_bound_m`] and [`chord2_bound`] (2 × 1e-13 rad) times the slope.
+const REACH_ABS: f64 = 3e-13;
+
+/// How far, in squared chord, a k-NN search must look once it knows k candidates whose
+/// squared chords are at most `chord2`: an upper bound on
+/// `chord2_bound(upper_bound_m(chord2))`, i.e. on the chord of every point no farther than
+/// the farthest of those candidates can be. Cheap (one square root) where it matters, for
+/// θ ≤ 90°: there θ' = ρθ + O(ε) with ρ = N_max / M_min ≤ `REACH_SLOPE`, and
+/// 2 sin(ρθ/2) ≤ ρ · 2 sin(θ/2) = ρ c whenever ρθ ≤ π (ρ sin x − sin ρx is 0 at 0 and
+/// non-decreasing while ρx ≤ π), sin being 1-Lipschitz for the ε terms. Beyond 90°, the
+/// exact composition.
+pub(crate) fn reach_chord2(chord2: f64) -> f64 {
+    if chord2 <= 2.0 {
+        let c = REACH_SLOPE * chord2.sqrt() + REACH_ABS;
+        c * c
+    } else {
+        chord2_bound(upper_bound_m(chord2))
+    }
 }
 
 /// A squared chord that every point within geodesic distance `radius_m` stays within (as
 /// computed): the chord of θ_max = radius / M_min, widened by the safety margins. Infinite when
 /// θ_max reaches π (every point qualifies).
-pub(crate) fn chord2_bound(radius_m: f64) -> f64 {
+pub fn chord2_bound(radius_m: f64) -> f64 {
     let theta = radius_m / M_MIN * (1.0 + REL_SLACK) + THETA_SLACK;
     if theta >= std::f64::consts::PI {
         return f64::INFINITY;

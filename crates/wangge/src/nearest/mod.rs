@@ -11,7 +11,7 @@
 //!
 //! Each point is indexed by its **n-vector**, the unit normal of the ellipsoid at the point:
 //! for geodetic latitude φ and longitude λ, n = (cos φ cos λ, cos φ sin λ, sin φ). The unit
-//! vectors sit in a 3-D R-tree (rstar). For two points P, Q whose normals make an angle θ and
+//! vectors sit in a 3-D kd-tree (below). For two points P, Q whose normals make an angle θ and
 //! whose geodesic distance is s,
 //!
 //! ```text
@@ -41,34 +41,60 @@
 //! in angle, than the answer.)
 //!
 //! The chord between two unit vectors, c = |n(P) − n(Q)| = 2 sin(θ/2), is increasing in θ on
-//! [0, π], so the R-tree's order by chord is the order by θ and by the lower bound M_min θ.
+//! [0, π], so an order by chord is the order by θ, by the lower bound M_min θ and by the upper
+//! bound N_max θ.
 //!
-//! - [`PointIndex::nearest`] takes candidates in increasing chord order, computes the exact
-//!   distance of each candidate accepted by the filter, keeps the best k by (distance, index),
-//!   and stops as soon as the next candidate's lower bound is **strictly** greater than the
-//!   current k-th distance (equality goes on, so exact ties are all seen and resolved by
-//!   index) or greater than the maximum distance. Every point not examined has a lower bound,
-//!   hence a distance, beyond the k-th: the result is exact.
-//! - [`PointIndex::within`] asks the R-tree for every point within the chord of
+//! *The kd-tree* (`kdtree.rs`) is flat and implicit: the n-vectors are permuted into tree order
+//! (one array per axis), the tree has a fixed depth that leaves at most 32 points per leaf,
+//! node `i` has children `2i + 1` and `2i + 2`, and each inner node stores only its split axis
+//! (the widest of its cell) and value (the median, found with `select_nth_unstable`, the two
+//! halves built in parallel on the rayon pool). A query walks it depth first, nearer child
+//! first, with no allocation: each farther child is kept only if the squared chord from the
+//! query to its cell is within the current threshold, and each leaf's squared chords are
+//! computed in one vectorised loop. Cell distances are computed so that they never exceed, in
+//! floating point, the squared chord of a point inside (per-axis differences round
+//! monotonically and are summed in the same order), so pruning never loses a point.
+//!
+//! - [`PointIndex::nearest`] walks the tree collecting every point accepted by the filter
+//!   within a threshold: first the squared chord of `max_distance_m` (widened as below), then,
+//!   once k candidates are known, also the chord that the k-th smallest candidate chord can
+//!   reach: any point no farther than those k candidates has s ≤ N_max θ_k, hence a chord at
+//!   most that of (N_max / M_min) θ_k (widened). It then sorts the candidates by chord, computes
+//!   their exact distances in that order, keeps the best k by (distance, index) and stops as
+//!   soon as the next candidate's lower bound is **strictly** greater than the current k-th
+//!   distance (equality goes on, so exact ties are all seen and resolved by index) or greater
+//!   than the maximum distance. Every point not examined has a lower bound, hence a distance,
+//!   beyond the k-th: the result is exact, and identical to the former R-tree's, which took
+//!   candidates in increasing chord order from a best-first iterator (kept as
+//!   `baseline::RTreePointIndex` for the tests and benches to compare with). Exact distances
+//!   are computed for as few candidates as before: about k, plus those whose lower bound
+//!   ties with the k-th distance.
+//! - [`PointIndex::within`] walks the tree for every point within the chord of
 //!   θ_max = radius / M_min (a superset of the answer, by the lower bound), then keeps those
-//!   whose exact distance is ≤ radius.
+//!   accepted by the filter whose exact distance is ≤ radius.
 //!
 //! *Rounding.* The angle is recovered as θ = 2 asin(c/2), which is accurate for small angles
 //! (acos of a dot product is not). The lower bound is shaved by a relative 1e-12 and by
 //! 1e-13 rad (≈ 0.6 µm), which covers the rounding of the n-vectors (a few ulps of 1, which
 //! matters for points a few metres apart), of the chord and of Karney's algorithm (≈ 15 nm);
-//! the radius of `within` is widened by the same margins. Rounding can therefore make the
-//! search look at a few more candidates, never skip a true neighbour.
+//! the radius of `within` is widened by the same margins, and the reach of the k-th chord
+//! (N_max / M_min ≤ 1.0102, plus 3e-13 on the chord) covers both. Rounding can therefore make
+//! the search look at a few more candidates, never skip a true neighbour.
 //!
 //! # Filters
 //!
 //! Both queries take a filter `Fn(u32) -> bool` (class prefix, state, on duty, …, decided by
-//! the caller); rejected points cost one filter call and no distance. A filter that rejects
-//! most points near the query makes `nearest` walk further; without a `max_distance_m`, a
-//! filter that rejects every point walks the whole index. When one class is queried often and
+//! the caller); rejected points cost one filter call and no distance. The filter is called
+//! only for points the walk reaches within its threshold, in no particular order. A filter
+//! that rejects most points near the query makes `nearest` walk further; without a
+//! `max_distance_m`, a filter that rejects every point walks the whole index. When one class is queried often and
 //! is a small part of the points, build a separate [`PointIndex`] for it.
 
+#[doc(hidden)]
+pub mod baseline;
 mod bound;
+mod kdtree;
+mod kth;
 mod point_set;
 
 pub use point_set::{PointSet, Positioned};
@@ -81,13 +107,14 @@ use std::fmt;
 use std::sync::Arc;
 
 use geographiclib_rs::InverseGeodesic;
-use rstar::primitives::GeomWithData;
-use rstar::{RStarInsertionStrategy, RTree, RTreeParams};
+use rayon::prelude::*;
 
 use crate::crs::coordinate_problem;
 use crate::error::{Error, Result};
 
-use bound::{chord2_bound, lower_bound_m, n_vector, wgs84};
+use bound::{chord2_bound, lower_bound_m, n_vector, reach_chord2, wgs84};
+use kdtree::{Item, KdTree};
+use kth::KthChord;
 
 /// The geodesic distance in metres between two WGS84 points (degrees), on the ellipsoid, by
 /// Karney's algorithm (geographiclib-rs); accurate to about 15 nanometres.
@@ -158,18 +185,7 @@ pub struct PointIndex {
 struct Inner {
     lons: Vec<f64>,
     lats: Vec<f64>,
-    tree: RTree<GeomWithData<[f64; 3], u32>, NodeParams>,
-}
-
-/// R-tree node sizes. Wider nodes than rstar's default (at most 6 children) make bulk loading
-/// about twice as fast (fewer levels to partition) at the same query speed.
-struct NodeParams;
-
-impl RTreeParams for NodeParams {
-    const MIN_SIZE: usize = 8;
-    const MAX_SIZE: usize = 24;
-    const REINSERTION_COUNT: usize = 6;
-    type DefaultInsertionStrategy = RStarInsertionStrategy;
+    tree: KdTree,
 }
 
 impl fmt::Debug for PointIndex {
@@ -218,11 +234,74 @@ impl From<Entry> for Neighbor {
     }
 }
 
+/// Checks the input of [`PointIndex::new`]: equal lengths, usable coordinates, indices that
+/// fit in `u32`.
+fn check_points(lons: &[f64], lats: &[f64]) -> Result<()> {
+    Error::check_lengths(lons, lats)?;
+    for (i, (&lon, &lat)) in lons.iter().zip(lats).enumerate() {
+        let reason = match (coordinate_problem(lon, lat), u32::try_from(i)) {
+            (None, Ok(_)) => continue,
+            (Some(problem), _) => problem,
+            (None, Err(_)) => "index does not fit in u32 (too many points)",
+        };
+        return Err(Error::InvalidPoint {
+            index: i,
+            lon,
+            lat,
+            reason: reason.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Phase 2 of a k-NN search: `candidates` (squared chord, index), sorted by chord, hold every
+/// point that can make the answer. Computes exact distances in that order, keeps the best `k`
+/// by (distance, index) within `max_d`, and stops as soon as the next candidate's lower bound
+/// is strictly beyond the current k-th distance (equality goes on, so exact ties are all seen)
+/// or beyond `max_d`.
+fn rank(
+    candidates: impl IntoIterator<Item = (f64, u32)>,
+    k: usize,
+    max_d: f64,
+    distance: impl Fn(u32) -> f64,
+) -> Vec<Neighbor> {
+    // A max-heap of the best k so far: the top is the current k-th.
+    let candidates = candidates.into_iter();
+    let mut best: BinaryHeap<Entry> =
+        BinaryHeap::with_capacity(k.min(candidates.size_hint().0) + 1);
+    for (c2, index) in candidates {
+        let lower = lower_bound_m(c2);
+        if lower > max_d {
+            break;
+        }
+        if best.len() == k && best.peek().is_some_and(|kth| lower > kth.distance_m) {
+            break;
+        }
+        let distance_m = distance(index);
+        if distance_m > max_d {
+            continue;
+        }
+        let entry = Entry { distance_m, index };
+        if best.len() < k {
+            best.push(entry);
+        } else if let Some(mut kth) = best.peek_mut() {
+            if entry < *kth {
+                *kth = entry;
+            }
+        }
+    }
+    best.into_sorted_vec()
+        .into_iter()
+        .map(Neighbor::from)
+        .collect()
+}
+
 impl PointIndex {
     /// Builds the index over points `(lons[i], lats[i])`, WGS84 degrees; point `i` gets index
     /// `i`. Duplicate positions are allowed (they come back ordered by index).
     ///
-    /// Bulk-loads the R-tree: about half a second for two million points in a release build.
+    /// Builds the kd-tree on the rayon pool: about 0.2 s for two million points in a release
+    /// build on two cores (`cargo bench -p wangge-benches --bench nearest`, `index_build`).
     ///
     /// # Errors
     /// - [`Error::LengthMismatch`] when `lons` and `lats` differ in length;
@@ -230,29 +309,21 @@ impl PointIndex {
     ///   a longitude outside ±180° or a latitude outside ±90° (also for a point beyond index
     ///   `u32::MAX`, since indices are `u32`).
     pub fn new(lons: &[f64], lats: &[f64]) -> Result<PointIndex> {
-        Error::check_lengths(lons, lats)?;
-        let mut items = Vec::with_capacity(lons.len());
-        for (i, (&lon, &lat)) in lons.iter().zip(lats).enumerate() {
-            let reason = match (coordinate_problem(lon, lat), u32::try_from(i)) {
-                (None, Ok(id)) => {
-                    items.push(GeomWithData::new(n_vector(lon, lat), id));
-                    continue;
-                }
-                (Some(problem), _) => problem,
-                (None, Err(_)) => "index does not fit in u32 (too many points)",
-            };
-            return Err(Error::InvalidPoint {
-                index: i,
-                lon,
-                lat,
-                reason: reason.to_string(),
-            });
-        }
+        check_points(lons, lats)?;
+        let items: Vec<Item> = lons
+            .par_iter()
+            .zip(lats)
+            .enumerate()
+            .map(|(i, (&lon, &lat))| Item {
+                p: n_vector(lon, lat),
+                index: i as u32, // checked above: every index fits in u32
+            })
+            .collect();
         Ok(PointIndex {
             inner: Arc::new(Inner {
                 lons: lons.to_vec(),
                 lats: lats.to_vec(),
-                tree: RTree::bulk_load_with_params(items),
+                tree: KdTree::new(items),
             }),
         })
     }
@@ -293,8 +364,8 @@ impl PointIndex {
     /// infinite coordinate, a longitude outside ±180° or a latitude outside ±90°), or when
     /// `max_distance_m` is negative or NaN.
     ///
-    /// The filter is called only for candidates the search reaches, in increasing distance
-    /// order roughly; see the module docs about very selective filters.
+    /// The filter is called only for candidates the search reaches (at most once each, in no
+    /// particular order); see the module docs about very selective filters.
     pub fn nearest(
         &self,
         lon: f64,
@@ -308,41 +379,31 @@ impl PointIndex {
             return Vec::new();
         }
         let query = n_vector(lon, lat);
-        // A max-heap of the best k so far: the top is the current k-th.
-        let mut best: BinaryHeap<Entry> = BinaryHeap::with_capacity(k.min(self.len()) + 1);
-        for (item, chord2) in self
-            .inner
-            .tree
-            .nearest_neighbor_iter_with_distance_2(&query)
-        {
-            let lower = lower_bound_m(chord2);
-            if lower > max_d {
-                break;
-            }
-            if best.len() == k && best.peek().is_some_and(|kth| lower > kth.distance_m) {
-                break;
-            }
-            let index = item.data;
-            if !filter(index) {
-                continue;
-            }
-            let distance_m = self.distance_to(index, lon, lat);
-            if distance_m > max_d {
-                continue;
-            }
-            let entry = Entry { distance_m, index };
-            if best.len() < k {
-                best.push(entry);
-            } else if let Some(mut kth) = best.peek_mut() {
-                if entry < *kth {
-                    *kth = entry;
-                }
-            }
-        }
-        best.into_sorted_vec()
-            .into_iter()
-            .map(Neighbor::from)
-            .collect()
+        // Phase 1: every point accepted by the filter whose squared chord is within the
+        // threshold. Once k candidates are known, the k-th smallest chord bounds the k-th
+        // distance from above (N_max θ), hence the chord of every point that can still make
+        // the answer; the threshold shrinks with it.
+        let mut candidates: Vec<(f64, u32)> = Vec::with_capacity(k.min(1024) + 32);
+        let mut kth = KthChord::new(k);
+        let threshold =
+            self.inner
+                .tree
+                .walk(&query, chord2_bound(max_d), |chords, ids, mut threshold| {
+                    for (&c2, &index) in chords.iter().zip(ids) {
+                        if c2 <= threshold && filter(index) {
+                            candidates.push((c2, index));
+                            if let Some(t) = kth.offer(&mut candidates, reach_chord2) {
+                                threshold = threshold.min(t);
+                            }
+                        }
+                    }
+                    threshold
+                });
+        candidates.retain(|c| c.0 <= threshold);
+        candidates.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        rank(candidates, k, max_d, |index| {
+            self.distance_to(index, lon, lat)
+        })
     }
 
     /// Every point within `radius_m` metres (geodesic, inclusive) of (lon, lat) (WGS84
@@ -362,18 +423,20 @@ impl PointIndex {
             return Vec::new();
         }
         let query = n_vector(lon, lat);
-        let mut found: Vec<Entry> = self
-            .inner
+        let mut found: Vec<Entry> = Vec::with_capacity(64);
+        self.inner
             .tree
-            .locate_within_distance(query, chord2_bound(radius_m))
-            .map(|item| item.data)
-            .filter(|&index| filter(index))
-            .map(|index| Entry {
-                distance_m: self.distance_to(index, lon, lat),
-                index,
-            })
-            .filter(|e| e.distance_m <= radius_m)
-            .collect();
+            .walk(&query, chord2_bound(radius_m), |chords, ids, threshold| {
+                for (&c2, &index) in chords.iter().zip(ids) {
+                    if c2 <= threshold && filter(index) {
+                        let distance_m = self.distance_to(index, lon, lat);
+                        if distance_m <= radius_m {
+                            found.push(Entry { distance_m, index });
+                        }
+                    }
+                }
+                threshold
+            });
         found.sort_unstable();
         found.into_iter().map(Neighbor::from).collect()
     }

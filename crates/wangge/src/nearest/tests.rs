@@ -8,7 +8,10 @@ use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::bound::{angle_from_chord2, lower_bound_m, n_max, n_vector, wgs84, M_MIN};
+use super::bound::{
+    angle_from_chord2, chord2_bound, lower_bound_m, n_max, n_vector, reach_chord2, upper_bound_m,
+    wgs84, M_MIN,
+};
 use super::*;
 
 const WUHAN: (f64, f64) = (114.3, 30.6);
@@ -745,4 +748,145 @@ fn timing() {
     run("within 200 m", &|lon, lat| {
         index.within(lon, lat, 200.0, |_| true).len()
     });
+}
+
+#[test]
+fn reach_covers_the_exact_composition() {
+    assert!(super::bound::REACH_SLOPE >= n_max() / M_MIN * (1.0 + 1e-8));
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let mut chords: Vec<f64> = vec![0.0, f64::MIN_POSITIVE, 1e-300, 1e-30, 1.0, 2.0, 2.5, 4.0];
+    for _ in 0..200_000 {
+        chords.push(10f64.powf(rng.random_range(-32.0..0.61)));
+    }
+    for c2 in chords {
+        let exact = chord2_bound(upper_bound_m(c2));
+        let reach = reach_chord2(c2);
+        assert!(
+            reach >= exact,
+            "reach_chord2({c2:e}) = {reach:e} < {exact:e}"
+        );
+        if c2 > 1e-16 && c2 <= 1e-2 {
+            // Not so generous that the search looks much farther than it must (up to chords
+            // of about 600 km; beyond, sin(ρx) < ρ sin x leaves more room).
+            assert!(
+                reach <= exact * 1.001 + 1e-24,
+                "{c2:e}: {reach:e} vs {exact:e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn kth_chord_tracks_the_kth_smallest() {
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    for k in [1usize, 2, 5, 16, 17, 40, 300] {
+        let mut kth = super::kth::KthChord::new(k);
+        let mut candidates: Vec<(f64, u32)> = Vec::new();
+        let mut all: Vec<f64> = Vec::new();
+        let mut threshold = f64::INFINITY;
+        for i in 0..5_000u32 {
+            // Ties included: chords on a coarse grid.
+            let c2 = f64::from(rng.random_range(0u32..2_000)) * 1e-6;
+            if c2 > threshold {
+                continue;
+            }
+            all.push(c2);
+            candidates.push((c2, i));
+            if let Some(t) = kth.offer(&mut candidates, |c| c * 1.5) {
+                assert!(t <= threshold);
+                threshold = t;
+            }
+            if all.len() >= k {
+                all.sort_by(f64::total_cmp);
+                all.truncate(k);
+                if k <= 16 {
+                    // Kept exact for small k.
+                    assert_eq!(threshold, all[k - 1] * 1.5, "k={k} after {i}");
+                } else {
+                    // Updated by compaction for large k: never below the exact threshold.
+                    assert!(threshold >= all[k - 1] * 1.5, "k={k} after {i}");
+                    assert!(threshold < f64::INFINITY, "k={k} after {i}");
+                }
+            } else {
+                assert_eq!(threshold, f64::INFINITY);
+            }
+            // Every candidate that can still count is kept.
+            let kept = candidates.iter().filter(|c| c.0 <= threshold).count();
+            assert!(kept >= all.len().min(k), "k={k}");
+        }
+    }
+}
+
+/// Compares `PointIndex` with the former R-tree search and with brute force on a city, with
+/// very selective filters, k around the small/large switch and beyond the number of points.
+#[test]
+fn agrees_with_the_rtree_and_brute_force_on_selective_filters() {
+    let (lons, lats) = city(20_000, 21);
+    let index = PointIndex::new(&lons, &lats).unwrap();
+    let rtree = super::baseline::RTreePointIndex::new(&lons, &lats).unwrap();
+    let queries = city_queries(&lons, &lats, 22);
+    let rare = |i: u32| i % 997 == 5;
+    let one = |i: u32| i == 12_345;
+    let none = |_: u32| false;
+    let filters: [(&str, &dyn Fn(u32) -> bool); 4] = [
+        ("all", &all_points),
+        ("i%997==5", &rare),
+        ("i==12345", &one),
+        ("none", &none),
+    ];
+    for &(lon, lat) in queries.iter().step_by(4) {
+        let all = brute(&lons, &lats, lon, lat);
+        for (name, filter) in filters {
+            for k in [1, 3, 16, 17, 25, 300, 30_000] {
+                for max in [None, Some(2_000.0), Some(all[30].distance_m)] {
+                    let what = || format!("nearest({lon}, {lat}, k={k}, max={max:?}, {name})");
+                    let got = index.nearest(lon, lat, k, max, filter);
+                    assert_same(&got, &expect_nearest(&all, k, max, filter), &what);
+                    assert_eq!(got, rtree.nearest(lon, lat, k, max, filter), "{}", what());
+                }
+            }
+            let got = index.within(lon, lat, 3_000.0, filter);
+            assert_eq!(got, rtree.within(lon, lat, 3_000.0, filter));
+            assert_same(&got, &expect_within(&all, 3_000.0, filter), &|| {
+                format!("within({lon}, {lat}, {name})")
+            });
+        }
+    }
+}
+
+#[test]
+fn all_points_in_one_place() {
+    let n = 1_000;
+    let (lons, lats) = (vec![114.3; n], vec![30.6; n]);
+    let index = PointIndex::new(&lons, &lats).unwrap();
+    let ids = |v: &[Neighbor]| v.iter().map(|n| n.index).collect::<Vec<_>>();
+    for (lon, lat) in [(114.3, 30.6), (114.31, 30.6), (-65.7, -30.6)] {
+        let d = geodesic_distance_m(lon, lat, 114.3, 30.6);
+        for k in [1, 10, 17, 999, 1_000, 5_000] {
+            let got = index.nearest(lon, lat, k, None, |_| true);
+            assert_eq!(ids(&got), (0..k.min(n) as u32).collect::<Vec<_>>());
+            assert!(got.iter().all(|g| g.distance_m == d));
+            let got = index.nearest(lon, lat, k, None, |i| i % 100 == 99);
+            assert_eq!(
+                ids(&got),
+                (0..n as u32)
+                    .filter(|i| i % 100 == 99)
+                    .take(k)
+                    .collect::<Vec<_>>()
+            );
+            assert!(index.nearest(lon, lat, k, None, |_| false).is_empty());
+            assert!(index.nearest(lon, lat, k, Some(d), |_| false).is_empty());
+            assert_eq!(
+                index.nearest(lon, lat, k, Some(d), |_| true).len(),
+                k.min(n)
+            );
+            if d > 0.0 {
+                assert!(index
+                    .nearest(lon, lat, k, Some(d * 0.999), |_| true)
+                    .is_empty());
+            }
+        }
+        assert_eq!(index.within(lon, lat, d, |_| true).len(), n);
+        assert!(index.within(lon, lat, d, |_| false).is_empty());
+    }
 }
