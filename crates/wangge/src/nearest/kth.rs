@@ -60,10 +60,8 @@ impl KthChord {
                 if candidates.len() <= *limit {
                     return None;
                 }
-                let kth = candidates
-                    .select_nth_unstable_by(*k - 1, |a, b| a.0.total_cmp(&b.0))
-                    .1
-                     .0;
+                let (_, &mut (kth, _), _) =
+                    candidates.select_nth_unstable_by(*k - 1, |a, b| a.0.total_cmp(&b.0));
                 let threshold = to_threshold(kth);
                 candidates.retain(|c| c.0 <= threshold);
                 *limit = 2 * candidates.len();

@@ -87,8 +87,8 @@
 //! the caller); rejected points cost one filter call and no distance. The filter is called
 //! only for points the walk reaches within its threshold, in no particular order. A filter
 //! that rejects most points near the query makes `nearest` walk further; without a
-//! `max_distance_m`, a filter that rejects every point walks the whole index. When one class is queried often and
-//! is a small part of the points, build a separate [`PointIndex`] for it.
+//! `max_distance_m`, a filter that rejects every point walks the whole index. When one class
+//! is queried often and is a small part of the points, build a separate [`PointIndex`] for it.
 
 #[doc(hidden)]
 pub mod baseline;
