@@ -1,5 +1,6 @@
-//! Exact geodesic nearest neighbours: `PointIndex::nearest` (k = 1 and k = 8) and `within`
-//! 200 m over 1M and 2M clustered assets in central Wuhan, and the index build.
+//! Exact geodesic nearest neighbours: `PointIndex::nearest` (k = 1, k = 8, k = 8 with a filter
+//! passing 2 % of the assets) and `within` 200 m over 1M and 2M clustered assets in central
+//! Wuhan, and the index build.
 //!
 //! Each bench also runs, in the same binary, the same exact search over two other structures
 //! (`_rtree`: the former R-tree search, `wangge::nearest::baseline::RTreePointIndex`; `_kiddo`:
@@ -110,6 +111,11 @@ impl KiddoIndex {
     }
 }
 
+/// A selective filter (2 % of the assets, e.g. one class): what a dispatch query passes.
+fn one_in_50(i: u32) -> bool {
+    i % 50 == 0
+}
+
 /// The three structures give the same answers on the first `count` queries.
 fn check_same(
     kd: &PointIndex,
@@ -129,6 +135,9 @@ fn check_same(
             );
             assert_eq!(kiddo.nearest(lon, lat, k), want, "kiddo k={k} #{i}");
         }
+        let want = rtree.nearest(lon, lat, 8, None, one_in_50);
+        let got = kd.nearest(lon, lat, 8, None, one_in_50);
+        assert_eq!(got, want, "kd k=8 filtered #{i}");
         let want = rtree.within(lon, lat, 200.0, |_| true);
         assert_eq!(kd.within(lon, lat, 200.0, |_| true), want, "kd within #{i}");
         assert_eq!(kiddo.within(lon, lat, 200.0), want, "kiddo within #{i}");
@@ -174,6 +183,22 @@ fn queries(c: &mut Criterion) {
                 })
             });
         }
+        // Filtered k-NN (no kiddo: it has no filtered search).
+        let mut i = 0usize;
+        g.bench_function("k8_filter2pct", |b| {
+            b.iter(|| {
+                i = (i + 1) & mask;
+                let (lon, lat) = at(i);
+                idx.nearest(lon, lat, 8, None, one_in_50)
+            })
+        });
+        g.bench_function("k8_filter2pct_rtree", |b| {
+            b.iter(|| {
+                i = (i + 1) & mask;
+                let (lon, lat) = at(i);
+                rtree.nearest(lon, lat, 8, None, one_in_50)
+            })
+        });
         let mut i = 0usize;
         let mut found = 0usize;
         let mut calls = 0usize;
