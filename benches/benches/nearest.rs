@@ -113,7 +113,7 @@ impl KiddoIndex {
 
 /// A selective filter (2 % of the assets, e.g. one class): what a dispatch query passes.
 fn one_in_50(i: u32) -> bool {
-    i % 50 == 0
+    i.is_multiple_of(50)
 }
 
 /// The three structures give the same answers on the first `count` queries.
