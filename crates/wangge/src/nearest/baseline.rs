@@ -9,8 +9,7 @@ use rstar::primitives::GeomWithData;
 use rstar::{RStarInsertionStrategy, RTree, RTreeParams};
 
 pub use super::bound::{chord2_bound, lower_bound_m, n_vector, upper_bound_m};
-use super::{check_points, geodesic_distance_m, Entry, Neighbor};
-use crate::crs::coordinate_problem;
+use super::{by_distance, check_points, geodesic_distance_m, unusable_query, Entry, Neighbor};
 use crate::error::Result;
 
 /// R-tree node sizes: wider nodes than rstar's default bulk-load about twice as fast.
@@ -62,7 +61,7 @@ impl RTreePointIndex {
         filter: impl Fn(u32) -> bool,
     ) -> Vec<Neighbor> {
         let max_d = max_distance_m.unwrap_or(f64::INFINITY);
-        if k == 0 || coordinate_problem(lon, lat).is_some() || max_d.is_nan() || max_d < 0.0 {
+        if k == 0 || unusable_query(lon, lat, max_d) {
             return Vec::new();
         }
         let query = n_vector(lon, lat);
@@ -85,11 +84,11 @@ impl RTreePointIndex {
         radius_m: f64,
         filter: impl Fn(u32) -> bool,
     ) -> Vec<Neighbor> {
-        if coordinate_problem(lon, lat).is_some() || radius_m.is_nan() || radius_m < 0.0 {
+        if unusable_query(lon, lat, radius_m) {
             return Vec::new();
         }
         let query = n_vector(lon, lat);
-        let mut found: Vec<Entry> = self
+        let found: Vec<Entry> = self
             .tree
             .locate_within_distance(query, chord2_bound(radius_m))
             .map(|item| item.data)
@@ -100,8 +99,7 @@ impl RTreePointIndex {
             })
             .filter(|e| e.distance_m <= radius_m)
             .collect();
-        found.sort_unstable();
-        found.into_iter().map(Neighbor::from).collect()
+        by_distance(found)
     }
 }
 

@@ -254,6 +254,18 @@ fn check_points(lons: &[f64], lats: &[f64]) -> Result<()> {
     Ok(())
 }
 
+/// Whether a query answers with nothing: an unusable point (NaN, infinite, out of range) or a
+/// distance bound that is NaN or negative.
+fn unusable_query(lon: f64, lat: f64, distance_m: f64) -> bool {
+    coordinate_problem(lon, lat).is_some() || distance_m.is_nan() || distance_m < 0.0
+}
+
+/// The result order: by (distance, index).
+fn by_distance(mut found: Vec<Entry>) -> Vec<Neighbor> {
+    found.sort_unstable();
+    found.into_iter().map(Neighbor::from).collect()
+}
+
 /// Phase 2 of a k-NN search: `candidates` (squared chord, index), sorted by chord, hold every
 /// point that can make the answer. Computes exact distances in that order, keeps the best `k`
 /// by (distance, index) within `max_d`, and stops as soon as the next candidate's lower bound
@@ -375,7 +387,7 @@ impl PointIndex {
         filter: impl Fn(u32) -> bool,
     ) -> Vec<Neighbor> {
         let max_d = max_distance_m.unwrap_or(f64::INFINITY);
-        if k == 0 || coordinate_problem(lon, lat).is_some() || max_d.is_nan() || max_d < 0.0 {
+        if k == 0 || unusable_query(lon, lat, max_d) {
             return Vec::new();
         }
         let query = n_vector(lon, lat);
@@ -419,7 +431,7 @@ impl PointIndex {
         radius_m: f64,
         filter: impl Fn(u32) -> bool,
     ) -> Vec<Neighbor> {
-        if coordinate_problem(lon, lat).is_some() || radius_m.is_nan() || radius_m < 0.0 {
+        if unusable_query(lon, lat, radius_m) {
             return Vec::new();
         }
         let query = n_vector(lon, lat);
@@ -437,7 +449,6 @@ impl PointIndex {
                 }
                 threshold
             });
-        found.sort_unstable();
-        found.into_iter().map(Neighbor::from).collect()
+        by_distance(found)
     }
 }
